@@ -1,0 +1,152 @@
+"""The simulated kubelet: runs the tasks of every simulated node.
+
+One actor serves all simulated nodes (thousands of nodes cost one heap entry
+per running task, not a thread each). A task bound to a simulated node goes
+``scheduled -> running`` as soon as the kubelet hears of it; a task with a
+``duration`` ends that many seconds after its ``started_at``, in its
+``outcome``.
+
+Call graph: the controller tells it about bound tasks, the timer tells it to
+tick; it asks the datastore, tells the timer when to wake it next, and tells
+the controller (``on_change``) when tasks ended and freed resources.
+
+Every write is a compare-and-swap on the version the kubelet last saw, so a
+task that was failed, moved or deleted meanwhile is left alone.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+from collections.abc import Callable, Iterable
+
+import pykka
+
+from actors.datastore import DatastoreProxy
+from actors.lifecycle import with_status
+from actors.models import Task, TaskStatus
+from actors.store_ops import Update
+
+logger = logging.getLogger(__name__)
+
+ASK_TIMEOUT = 10.0
+
+
+def _noop(*args: object) -> None:
+    pass
+
+
+class Kubelet:
+    def __init__(
+        self,
+        datastore: DatastoreProxy,
+        clock: Callable[[], float],
+        on_change: Callable[[], object] = _noop,
+        wake_at: Callable[[float], object] = _noop,
+    ) -> None:
+        self.datastore = datastore
+        self.clock = clock
+        self.on_change = on_change
+        self.wake_at = wake_at
+        self._ending: list[tuple[float, int, Task]] = []  # (due, seq, running task)
+        self._seq = itertools.count()
+        self._next_wake: float | None = None
+
+    def set_hooks(self, on_change: Callable[[], object], wake_at: Callable[[float], object]) -> None:
+        self.on_change = on_change
+        self.wake_at = wake_at
+
+    @property
+    def tracked(self) -> int:
+        """How many running tasks wait for their end."""
+        return len(self._ending)
+
+    def start_tasks(self, task_ids: Iterable[str]) -> int:
+        """Run the given tasks (bound to simulated nodes); returns how many started."""
+        tasks = self.datastore.get_tasks(list(task_ids)).get(timeout=ASK_TIMEOUT)
+        started = self._start(tasks)
+        self._arm()
+        return started
+
+    def resync(self) -> int:
+        """Pick up every task on a simulated node, e.g. after a restart."""
+        simulated = {n.id for n in self.datastore.list_nodes().get(timeout=ASK_TIMEOUT) if n.simulated}
+        tasks = [
+            t
+            for status in (TaskStatus.SCHEDULED, TaskStatus.RUNNING)
+            for t in self.datastore.list_tasks(status).get(timeout=ASK_TIMEOUT)
+            if t.node in simulated
+        ]
+        self._ending.clear()
+        started = self._start(tasks)
+        self._arm()
+        return started
+
+    def tick(self) -> int:
+        """End the tasks whose time is up; returns how many ended."""
+        now = self.clock()
+        due: list[Task] = []
+        while self._ending and self._ending[0][0] <= now:
+            due.append(heapq.heappop(self._ending)[2])
+        ended = 0
+        if due:
+            txns = [
+                [Update(with_status(t, t.outcome, t.started_at + t.duration), t.version)]
+                for t in due
+            ]
+            results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT)
+            ended = sum(1 for r in results if isinstance(r, list))
+            if ended:
+                logger.debug("%d simulated tasks ended", ended)
+                self.on_change()
+        self._next_wake = None  # the wake-up that brought us here is spent
+        self._arm()
+        return ended
+
+    def _start(self, tasks: Iterable[Task]) -> int:
+        now = self.clock()
+        to_start = [t for t in tasks if t.status is TaskStatus.SCHEDULED]
+        for t in tasks:
+            if t.status is TaskStatus.RUNNING:
+                self._track(t)
+        if not to_start:
+            return 0
+        results = self.datastore.commit_each(
+            [[Update(with_status(t, TaskStatus.RUNNING, now), t.version)] for t in to_start]
+        ).get(timeout=ASK_TIMEOUT)
+        started = 0
+        for result in results:
+            if isinstance(result, list):
+                started += 1
+                self._track(result[0])
+        return started
+
+    def _track(self, task: Task) -> None:
+        if task.duration is not None and task.started_at is not None:
+            heapq.heappush(self._ending, (task.started_at + task.duration, next(self._seq), task))
+
+    def _arm(self) -> None:
+        """Ask the timer to wake us for the next task to end, unless an
+        earlier wake-up is already asked for."""
+        if not self._ending:
+            return
+        due = self._ending[0][0]
+        if self._next_wake is None or due < self._next_wake:
+            self._next_wake = due
+            self.wake_at(due)
+
+
+class KubeletActor(pykka.ThreadingActor, Kubelet):
+    def __init__(
+        self,
+        datastore: DatastoreProxy,
+        clock: Callable[[], float],
+        on_change: Callable[[], object] = _noop,
+        wake_at: Callable[[float], object] = _noop,
+    ) -> None:
+        pykka.ThreadingActor.__init__(self)
+        Kubelet.__init__(self, datastore, clock, on_change, wake_at)
+
+
+KubeletProxy = pykka.ActorProxy[KubeletActor]

@@ -1,0 +1,58 @@
+"""How a task's status may change, as pure functions over records."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from actors.errors import Conflict
+from actors.models import Task, TaskStatus
+
+# What an external agent (``PUT /tasks/{id}``) may do: report progress on a
+# non-simulated node, or fail any task that has not ended.
+_AGENT_TRANSITIONS = {
+    TaskStatus.SCHEDULED: {TaskStatus.RUNNING, TaskStatus.FAILED},
+    TaskStatus.RUNNING: {TaskStatus.SUCCEEDED, TaskStatus.FAILED},
+    TaskStatus.PENDING: {TaskStatus.FAILED},
+}
+
+
+def check_transition(task: Task, status: TaskStatus) -> None:
+    if status not in _AGENT_TRANSITIONS.get(task.status, ()):
+        raise Conflict(
+            f"task '{task.id}' cannot go from {task.status} to {status}; allowed: "
+            "scheduled->running, running->succeeded|failed, and any non-final status->failed"
+        )
+
+
+def with_status(task: Task, status: TaskStatus, now: float) -> Task:
+    """The task moved to ``status`` at time ``now`` (seconds)."""
+    changes: dict = {"status": status}
+    if status is TaskStatus.RUNNING:
+        changes["started_at"] = now
+    elif status.final:
+        changes["finished_at"] = now
+    return dataclasses.replace(task, **changes)
+
+
+def bound(task: Task, node_id: str, now: float) -> Task:
+    """The task placed on ``node_id``."""
+    return dataclasses.replace(
+        task,
+        status=TaskStatus.SCHEDULED,
+        node=node_id,
+        attempts=task.attempts + 1,
+        scheduled_at=now,
+        message="",
+    )
+
+
+def requeued(task: Task, reason: str) -> Task:
+    """The task taken off its node and waiting to be placed again."""
+    return dataclasses.replace(
+        task,
+        status=TaskStatus.PENDING,
+        node=None,
+        scheduled_at=None,
+        started_at=None,
+        message=reason,
+    )

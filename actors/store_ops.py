@@ -1,0 +1,46 @@
+"""The operations a datastore transaction is made of.
+
+A transaction is a list of operations that apply all together or not at all,
+like an etcd transaction: creates, compare-and-swap updates and deletes, and
+guards that only check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from actors.models import Record
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Create:
+    """Store a new record; fails with AlreadyExists if the id is taken."""
+
+    record: Record
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Update:
+    """Replace a record if its stored version is still ``expected_version``."""
+
+    record: Record
+    expected_version: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Delete:
+    """Remove a record; ``expected_version`` None means any version."""
+
+    kind: str
+    id: str
+    expected_version: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RequireNodeReady:
+    """Guard: the node exists, is healthy and schedulable (used when binding)."""
+
+    node_id: str
+
+
+Op = Create | Update | Delete | RequireNodeReady

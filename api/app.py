@@ -1,0 +1,24 @@
+"""The Falcon application: routes, body handling and error mapping, wired."""
+
+from __future__ import annotations
+
+import falcon
+
+from actors.system import ControlPlane
+from api import errors, resources
+
+
+def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_TIMEOUT) -> falcon.App:
+    """A WSGI app serving ``control_plane``; ``timeout`` is how many seconds
+    a request waits on the actors before it gets a 503."""
+    app = falcon.App()
+    app.req_options.strip_url_path_trailing_slash = True
+    nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    app.add_route("/health", resources.Health())
+    app.add_route("/nodes", resources.Nodes(nodes, timeout))
+    app.add_route("/nodes/{node_id}", resources.Node(nodes, timeout))
+    app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout))
+    app.add_route("/tasks", resources.Tasks(tasks, timeout))
+    app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout))
+    errors.register(app)
+    return app

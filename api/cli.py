@@ -1,0 +1,91 @@
+"""The ``orchestrator`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+import pykka
+
+from actors import Settings, start_control_plane
+from actors.scheduling import DEFAULT_POLICY, POLICIES
+from api.app import create_app
+from api.server import Server
+
+logger = logging.getLogger("orchestrator")
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orchestrator", description="A Kubernetes-like control plane simulator.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
+    serve.add_argument("--store", default="memory", choices=["memory"], help="where state is kept (default memory)")
+    serve.add_argument("--reconcile-interval", type=_positive, default=1.0, metavar="SECONDS",
+                       help="seconds between periodic reconciles (default 1); changes trigger one at once")
+    serve.add_argument("--node-timeout", type=_positive, default=40.0, metavar="SECONDS",
+                       help="seconds without a heartbeat before a non-simulated node is unhealthy (default 40)")
+    serve.add_argument("--policy", default=DEFAULT_POLICY, choices=sorted(POLICIES),
+                       help=f"scoring policy (default {DEFAULT_POLICY})")
+    serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                       help="debug logs one line per scheduling decision (default info)")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    control_plane = start_control_plane(
+        Settings(reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy)
+    )
+    try:
+        server = Server(create_app(control_plane), host=args.host, port=args.port, threads=args.threads)
+    except BaseException:
+        control_plane.stop()
+        pykka.ActorRegistry.stop_all()
+        raise
+
+    def on_signal(signum: int, frame: object) -> None:
+        logger.info("received %s; stopping", signal.Signals(signum).name)
+        server.stop()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    logger.info("serving on %s", server.url)
+    print(f"orchestrator serving on {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        control_plane.stop()
+        pykka.ActorRegistry.stop_all()
+        logger.info("stopped")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "serve":
+        try:
+            return serve(args)
+        except OSError as exc:
+            print(f"orchestrator: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+            return 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

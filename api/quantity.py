@@ -1,0 +1,73 @@
+"""Kubernetes quantity strings to the integer units the control plane uses.
+
+cpu: an integer is millicores; a string is a Kubernetes quantity in cores
+(``"2"`` = 2000, ``"500m"`` = 500, ``"1.5"`` = 1500).
+memory: an integer is MiB; a string is a Kubernetes quantity in bytes
+(``"512Mi"`` = 512, ``"8Gi"`` = 8192, ``"1G"`` = 954, ``"1048576"`` = 1).
+
+A value that is not a whole number of the unit is rounded up, as the kubelet
+rounds requests up: asking for a little more is safe, a little less is not.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from actors.errors import ValidationError
+
+MAX_CPU = 10**9  # millicores: a million cores
+MAX_MEMORY = 2**40  # MiB: a zebibyte is plenty for a simulation
+
+_SUFFIXES = {
+    "": Fraction(1),
+    "m": Fraction(1, 1000),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "T": Fraction(10**12),
+    "P": Fraction(10**15),
+    "E": Fraction(10**18),
+    "Ki": Fraction(2**10),
+    "Mi": Fraction(2**20),
+    "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40),
+    "Pi": Fraction(2**50),
+    "Ei": Fraction(2**60),
+}
+_QUANTITY = re.compile(r"\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
+
+
+def parse_quantity(text: str, field: str) -> Fraction:
+    """A Kubernetes quantity (no exponents) as an exact fraction of base units."""
+    match = _QUANTITY.fullmatch(text) if len(text) <= 64 else None
+    if match is None:
+        raise ValidationError(field, f"'{text[:64]}' is not a quantity like '500m', '2', '512Mi' or '8Gi'")
+    number, suffix = match.groups()
+    return Fraction(number) * _SUFFIXES[suffix or ""]
+
+
+def _integer(value: object, field: str, unit: str, maximum: int, from_text) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValidationError(field, f"must be an integer ({unit}) or a quantity string, not {type(value).__name__}")
+    amount = value if isinstance(value, int) else from_text(value)
+    if amount < 0:
+        raise ValidationError(field, f"must not be negative, got {value}")
+    if amount > maximum:
+        raise ValidationError(field, f"must be at most {maximum} {unit}, got {value}")
+    return amount
+
+
+def cpu_millicores(value: object, field: str = "cpu") -> int:
+    return _integer(
+        value, field, "millicores", MAX_CPU,
+        lambda text: math.ceil(parse_quantity(text, field) * 1000),
+    )
+
+
+def memory_mib(value: object, field: str = "memory") -> int:
+    return _integer(
+        value, field, "MiB", MAX_MEMORY,
+        lambda text: math.ceil(parse_quantity(text, field) / 2**20),
+    )
