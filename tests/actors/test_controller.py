@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from actors.controller import Controller
+from actors.datastore import DatastoreActor
+from actors.models import NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.scheduler import SchedulerActor
+from actors.store_ops import Create, Update
+from tests.helpers import make_node, make_task, settle, statuses
+
+
+def register(cp, node_id, cpu=4000, memory=8192, simulated=True, **labels):
+    return cp.node_manager.register(
+        NodeSpec(node_id, capacity=Resources(cpu, memory), labels=labels, simulated=simulated)
+    ).get(timeout=5)
+
+
+def submit(cp, task_id, cpu=0, memory=0, **fields):
+    return cp.task_manager.create(TaskSpec(id=task_id, resources=Resources(cpu, memory), **fields)).get(timeout=5)
+
+
+def task(cp, task_id):
+    return cp.task_manager.get(task_id).get(timeout=5)
+
+
+def test_pending_tasks_are_placed_oldest_first_until_full(control_plane):
+    register(control_plane, "n1", cpu=1000)
+    for i in range(3):
+        submit(control_plane, f"t{i}", cpu=400)
+    settle(control_plane)
+    assert statuses(control_plane) == {"t0": "running", "t1": "running", "t2": "pending"}
+    assert task(control_plane, "t2").message == "0/1 nodes available: 1 insufficient cpu"
+    assert control_plane.node_manager.get("n1").get(timeout=5).allocated.cpu == 800
+
+
+def test_a_task_that_fits_nowhere_gets_the_reasons(control_plane):
+    register(control_plane, "a", cpu=100)
+    register(control_plane, "b", cpu=100)
+    register(control_plane, "c")
+    control_plane.node_manager.update("c", NodeChanges(healthy=False)).get(timeout=5)
+    submit(control_plane, "big", cpu=1000)
+    settle(control_plane)
+    big = task(control_plane, "big")
+    assert big.status is TaskStatus.PENDING
+    assert big.message == "0/3 nodes available: 2 insufficient cpu, 1 unhealthy"
+
+
+def test_a_reconcile_with_nothing_to_do_writes_nothing(control_plane):
+    register(control_plane, "n1", cpu=100)
+    submit(control_plane, "big", cpu=1000)
+    settle(control_plane)
+    revision = control_plane.datastore.revision.get(timeout=5)
+    result = control_plane.controller.reconcile().get(timeout=5)
+    assert result.unschedulable == 1 and not result.changed
+    assert control_plane.datastore.revision.get(timeout=5) == revision
+
+
+def test_a_silent_real_node_turns_unhealthy_and_its_tasks_move(control_plane, clock):
+    register(control_plane, "real", simulated=False)
+    submit(control_plane, "t1", cpu=100)
+    settle(control_plane)
+    assert task(control_plane, "t1").node == "real"
+    register(control_plane, "sim")
+    clock.advance(41)
+    settle(control_plane)
+    assert control_plane.node_manager.get("real").get(timeout=5).healthy is False
+    moved = task(control_plane, "t1")
+    assert (moved.node, moved.status, moved.attempts) == ("sim", TaskStatus.RUNNING, 2)
+
+
+def test_heartbeats_keep_a_real_node_healthy_and_revive_it(control_plane, clock):
+    register(control_plane, "real", simulated=False)
+    clock.advance(30)
+    control_plane.node_manager.heartbeat("real").get(timeout=5)
+    clock.advance(30)
+    settle(control_plane)
+    assert control_plane.node_manager.get("real").get(timeout=5).healthy is True
+    clock.advance(41)
+    settle(control_plane)
+    assert control_plane.node_manager.get("real").get(timeout=5).healthy is False
+    assert control_plane.node_manager.heartbeat("real").get(timeout=5).healthy is True
+
+
+def test_simulated_nodes_never_time_out(control_plane, clock):
+    register(control_plane, "sim")
+    clock.advance(10_000)
+    settle(control_plane)
+    assert control_plane.node_manager.get("sim").get(timeout=5).healthy is True
+
+
+def test_a_failed_node_sheds_its_tasks_and_takes_work_again_when_healed(control_plane):
+    register(control_plane, "a")
+    submit(control_plane, "t1", cpu=3000)
+    settle(control_plane)
+    assert task(control_plane, "t1").node == "a"
+    control_plane.node_manager.update("a", NodeChanges(healthy=False)).get(timeout=5)
+    settle(control_plane)
+    stranded = task(control_plane, "t1")
+    assert stranded.status is TaskStatus.PENDING and stranded.node is None
+    assert "0/1 nodes available: 1 unhealthy" == stranded.message
+    control_plane.node_manager.update("a", NodeChanges(healthy=True)).get(timeout=5)
+    settle(control_plane)
+    assert (task(control_plane, "t1").node, task(control_plane, "t1").attempts) == ("a", 2)
+
+
+def test_deleting_a_node_requeues_its_tasks_at_once(control_plane):
+    register(control_plane, "a")
+    submit(control_plane, "t1")
+    settle(control_plane)
+    control_plane.node_manager.delete("a").get(timeout=5)
+    orphan = task(control_plane, "t1")
+    assert orphan.status is TaskStatus.PENDING
+    assert orphan.message == "node 'a' was deleted; rescheduling"
+    register(control_plane, "b")
+    settle(control_plane)
+    assert task(control_plane, "t1").node == "b"
+
+
+def test_a_cordoned_node_keeps_its_tasks_but_gets_no_new_ones(control_plane):
+    register(control_plane, "a")
+    submit(control_plane, "t1")
+    settle(control_plane)
+    control_plane.node_manager.update("a", NodeChanges(schedulable=False)).get(timeout=5)
+    submit(control_plane, "t2")
+    settle(control_plane)
+    assert statuses(control_plane) == {"t1": "running", "t2": "pending"}
+    assert task(control_plane, "t2").message == "0/1 nodes available: 1 unschedulable"
+
+
+def test_node_selectors_restrict_placement(control_plane):
+    register(control_plane, "a", zone="a")
+    register(control_plane, "b", zone="b")
+    submit(control_plane, "t1", node_selector={"zone": "b"})
+    submit(control_plane, "t2", node_selector={"zone": "c"})
+    settle(control_plane)
+    assert task(control_plane, "t1").node == "b"
+    assert task(control_plane, "t2").message == "0/2 nodes available: 2 didn't match node selector"
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [("spread", ["a", "b", "a", "b"]), ("binpack", ["a", "a", "a", "a"])],
+)
+def test_policies_place_as_documented(policy, expected, clock):
+    from actors.system import Settings, start_control_plane
+
+    cp = start_control_plane(Settings(clock=clock, start_timer=False, policy=policy))
+    try:
+        register(cp, "a")
+        register(cp, "b")
+        for i in range(4):
+            submit(cp, f"t{i}", cpu=500, memory=512)
+            settle(cp)
+        assert [task(cp, f"t{i}").node for i in range(4)] == expected
+    finally:
+        cp.stop()
+
+
+def test_a_lost_race_for_a_node_is_retried_not_lost(clock):
+    """The node is cordoned between the snapshot and the binding: the guard
+    refuses the binding and the task stays pending for the next reconcile."""
+    datastore = DatastoreActor.start().proxy()
+    scheduler = SchedulerActor.start().proxy()
+    (node,) = datastore.commit([Create(make_node("a"))]).get(timeout=5)
+    datastore.commit([Create(make_task("t1"))]).get(timeout=5)
+
+    class RacingScheduler:
+        def schedule(self, tasks, nodes):
+            decisions = scheduler.schedule(tasks, nodes)
+            datastore.commit([Update(dataclasses.replace(node, schedulable=False), node.version)]).get(timeout=5)
+            return decisions
+
+    controller = Controller(datastore, RacingScheduler(), clock)
+    result = controller.reconcile()
+    assert (result.scheduled, result.conflicts, result.more) == (0, 1, True)
+    assert datastore.get_task("t1").get(timeout=5).status is TaskStatus.PENDING

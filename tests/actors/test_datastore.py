@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from actors.datastore import ChangeFeed, Datastore
+from actors.errors import AlreadyExists, Conflict, NotFound, VersionConflict
+from actors.models import Resources, TaskStatus
+from actors.store_ops import Create, Delete, RequireNodeReady, Update
+from tests.helpers import make_node, make_task
+
+
+@pytest.fixture
+def store() -> Datastore:
+    return Datastore()
+
+
+def test_create_stamps_a_growing_version(store):
+    (n1,) = store.commit([Create(make_node("n1"))])
+    (n2,) = store.commit([Create(make_node("n2"))])
+    assert 0 < n1.version < n2.version
+    assert store.get_node("n1") == n1
+
+
+def test_create_of_a_taken_id_fails_and_changes_nothing(store):
+    store.commit([Create(make_node("n1"))])
+    before = store.revision
+    with pytest.raises(AlreadyExists):
+        store.commit([Create(make_node("n1", cpu=1))])
+    assert store.revision == before
+    assert store.get_node("n1").capacity.cpu == 4000
+
+
+def test_update_with_a_stale_version_conflicts(store):
+    (node,) = store.commit([Create(make_node("n1"))])
+    store.commit([Update(dataclasses.replace(node, healthy=False), node.version)])
+    with pytest.raises(VersionConflict) as info:
+        store.commit([Update(dataclasses.replace(node, schedulable=False), node.version)])
+    assert info.value.expected == node.version
+    assert store.get_node("n1").schedulable is True
+
+
+def test_a_transaction_applies_all_or_nothing(store):
+    store.commit([Create(make_node("n1"))])
+    with pytest.raises(AlreadyExists):
+        store.commit([Create(make_task("t1")), Create(make_node("n1"))])
+    with pytest.raises(NotFound):
+        store.get_task("t1")
+
+
+def test_delete_and_missing_records(store):
+    (task,) = store.commit([Create(make_task("t1"))])
+    with pytest.raises(VersionConflict):
+        store.commit([Delete("task", "t1", task.version + 1)])
+    store.commit([Delete("task", "t1", task.version)])
+    with pytest.raises(NotFound):
+        store.get_task("t1")
+    with pytest.raises(NotFound):
+        store.commit([Delete("task", "t1")])
+
+
+def test_require_node_ready_guards_a_binding(store):
+    (node,) = store.commit([Create(make_node("n1"))])
+    (task,) = store.commit([Create(make_task("t1"))])
+    store.commit([Update(dataclasses.replace(node, schedulable=False), node.version)])
+    bound = dataclasses.replace(task, status=TaskStatus.SCHEDULED, node="n1")
+    with pytest.raises(Conflict):
+        store.commit([RequireNodeReady("n1"), Update(bound, task.version)])
+    with pytest.raises(NotFound):
+        store.commit([RequireNodeReady("gone"), Update(bound, task.version)])
+    assert store.get_task("t1").status is TaskStatus.PENDING
+
+
+def test_allocation_follows_active_tasks(store):
+    store.commit([Create(make_node("n1"))])
+    (a,) = store.commit([Create(make_task("a", cpu=500, memory=100))])
+    (b,) = store.commit([Create(make_task("b", cpu=250, memory=50))])
+    a = store.commit([Update(dataclasses.replace(a, status=TaskStatus.SCHEDULED, node="n1"), a.version)])[0]
+    b = store.commit([Update(dataclasses.replace(b, status=TaskStatus.RUNNING, node="n1"), b.version)])[0]
+    assert store.get_node("n1").allocated == Resources(750, 150)
+    store.commit([Update(dataclasses.replace(a, status=TaskStatus.SUCCEEDED), a.version)])
+    assert store.get_node("n1").allocated == Resources(250, 50)
+    store.commit([Delete("task", "b")])
+    assert store.get_node("n1").allocated == Resources(0, 0)
+
+
+def test_lists_filter_and_keep_order(store):
+    store.commit([Create(make_node("b")), Create(make_node("a", healthy=False))])
+    for task_id in ("t3", "t1", "t2"):
+        store.commit([Create(make_task(task_id))])
+    t1 = store.get_task("t1")
+    store.commit([Update(dataclasses.replace(t1, status=TaskStatus.SCHEDULED, node="b"), t1.version)])
+    assert [n.id for n in store.list_nodes()] == ["a", "b"]
+    assert [n.id for n in store.list_nodes(healthy=True)] == ["b"]
+    assert [t.id for t in store.list_tasks()] == ["t3", "t1", "t2"]
+    assert [t.id for t in store.list_tasks(TaskStatus.PENDING)] == ["t3", "t2"]
+    assert [t.id for t in store.list_tasks(node="b")] == ["t1"]
+    assert store.list_tasks(TaskStatus.RUNNING, node="b") == []
+
+
+def test_cluster_view_finds_tasks_stranded_on_failed_or_missing_nodes(store):
+    store.commit([Create(make_node("ok")), Create(make_node("sick", healthy=False))])
+    for task_id, node in (("t1", "ok"), ("t2", "sick"), ("t3", "gone")):
+        (task,) = store.commit([Create(make_task(task_id))])
+        store.commit([Update(dataclasses.replace(task, status=TaskStatus.RUNNING, node=node), task.version)])
+    store.commit([Create(make_task("t4"))])
+    view = store.cluster_view()
+    assert [t.id for t in view.stranded] == ["t2", "t3"]
+    assert [t.id for t in view.pending] == ["t4"]
+    assert [n.id for n in view.nodes] == ["ok", "sick"]
+
+
+def test_commit_each_reports_each_transaction(store):
+    results = store.commit_each([[Create(make_task("t1"))], [Create(make_task("t1"))], [Create(make_task("t2"))]])
+    assert [type(r).__name__ for r in results] == ["list", "AlreadyExists", "list"]
+
+
+def test_change_feed_wakes_waiters_on_commit(store):
+    feed: ChangeFeed = store.feed
+    seen = feed.revision
+    assert feed.wait_for_change(seen, timeout=0) == seen
+    store.commit([Create(make_task("t1"))])
+    assert feed.wait_for_change(seen, timeout=1) == seen + 1
+    assert feed.wait_until(lambda: store.get_task("t1").id == "t1", timeout=1)

@@ -1,0 +1,48 @@
+"""Builders and time control shared by the tests."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from actors.models import Node, Resources, Task, TaskStatus
+from actors.system import ControlPlane
+
+START = 1_800_000_000.0  # a fixed epoch second for the fake clock
+
+
+class FakeClock:
+    """A clock that moves only when told: ``clock()`` reads, ``advance(s)`` moves."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += seconds
+        return self.now
+
+
+def make_node(id: str = "n1", cpu: int = 4000, memory: int = 8192, **changes) -> Node:
+    return dataclasses.replace(Node(id=id, capacity=Resources(cpu, memory)), **changes)
+
+
+def make_task(id: str = "t1", cpu: int = 0, memory: int = 0, **changes) -> Task:
+    return dataclasses.replace(Task(id=id, name=id, resources=Resources(cpu, memory)), **changes)
+
+
+def settle(cp: ControlPlane, rounds: int = 20, timeout: float = 5.0) -> None:
+    """Let every queued reconcile and kubelet message run to the end, without
+    sleeping: alternate a reconcile and a round trip to the kubelet until a
+    reconcile changes nothing."""
+    for _ in range(rounds):
+        result = cp.controller.reconcile().get(timeout=timeout)
+        cp.kubelet.tracked.get(timeout=timeout)
+        if not result.changed and not result.more:
+            return
+    raise AssertionError(f"control plane did not settle in {rounds} reconciles")
+
+
+def statuses(cp: ControlPlane) -> dict[str, TaskStatus]:
+    return {t.id: t.status for t in cp.task_manager.list().get(timeout=5)}
