@@ -134,7 +134,7 @@ def place(
         if rejected:
             reasons.extend(rejected)
             continue
-        value = score(task, node)
+        value = round(score(task, node), 6)  # equal scores must tie exactly
         if value > best_score or (value == best_score and best is not None and node.id < best.id):
             best, best_score = node, value
     if best is None:

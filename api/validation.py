@@ -75,8 +75,8 @@ def labels(value: object, field: str = "labels") -> dict[str, str]:
         raise ValidationError(field, f"at most {MAX_LABELS} labels, got {len(mapping)}")
     result = {}
     for key, val in mapping.items():
-        prefix, _, name = key.rpartition("/")
-        if not _LABEL_NAME.fullmatch(name) or (prefix and not _LABEL_PREFIX.fullmatch(prefix)):
+        prefix, slash, name = key.rpartition("/")
+        if not _LABEL_NAME.fullmatch(name) or (slash and not _LABEL_PREFIX.fullmatch(prefix)):
             raise ValidationError(
                 f"{field}.{key[:70]}",
                 "label keys are an optional DNS prefix and '/', then 1-63 letters, digits, '-', '_' or '.', "
@@ -118,15 +118,15 @@ def expected_version(body: Mapping[str, Any], if_match: str | None) -> int | Non
     if "version" in body:
         version = _version(body["version"], "version")
     if if_match is not None and if_match.strip() != "*":
-        header = _version(if_match.strip().removeprefix("W/").strip('"'), "If-Match")
+        header = _version(if_match.strip().removeprefix("W/").strip('"'), "If-Match", from_header=True)
         if version is not None and header != version:
             raise ValidationError("If-Match", f"says version {header} but the body says {version}")
         version = header
     return version
 
 
-def _version(value: object, field: str) -> int:
-    if isinstance(value, str) and value.isdigit() and len(value) < 20:
+def _version(value: object, field: str, from_header: bool = False) -> int:
+    if from_header and isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
         raise ValidationError(field, "must be a non-negative integer version")
@@ -153,17 +153,19 @@ def task_spec(body: Mapping[str, Any]) -> TaskSpec:
         resources=resources(body["resources"], "resources", Resources()) if "resources" in body else Resources(),
         node_selector=labels(body["node_selector"], "node_selector") if "node_selector" in body else {},
         duration=duration(body.get("duration")),
-        outcome=outcome(body.get("outcome", "succeeded")),
+        outcome=outcome(body["outcome"]) if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
     )
 
 
 def duration(value: object, field: str = "duration") -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
         raise ValidationError(field, "must be a number of seconds")
-    if not 0 <= value <= MAX_DURATION:
-        raise ValidationError(field, f"must be between 0 and {MAX_DURATION:.0f} seconds, got {value}")
+    if not 0 <= value <= MAX_DURATION:  # exact for ints of any size
+        raise ValidationError(field, f"must be between 0 and {MAX_DURATION:.0f} seconds, got {str(value)[:40]}")
     return float(value)
 
 
