@@ -26,9 +26,24 @@ def _reject_constant(name: str) -> Any:
     raise _BadJSON(f"{name} is not allowed in JSON")
 
 
+def _check_text(value: Any) -> None:
+    """Refuse lone surrogates (``"\\ud800"``): valid JSON, but not text that
+    can be stored or sent back as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _BadJSON("a string holds a lone surrogate (\\ud800-\\udfff), which is not valid text") from None
+    elif isinstance(value, list):
+        for item in value:
+            _check_text(item)
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
+        _check_text(key)
+        _check_text(value)
         if key in result:
             raise _BadJSON(f"duplicate key '{key[:80]}'")
         result[key] = value

@@ -1,0 +1,108 @@
+"""Fixtures and helpers for the API tests: a Falcon test client over the
+real actors (fake clock, no timer), and small builders that assert as they go.
+
+Helpers are plain functions imported by the test modules
+(``from tests.api.conftest import ...``); fixtures are found by pytest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon.testing
+import pytest
+
+from actors.system import ControlPlane
+from api.app import create_app
+from tests.helpers import settle
+
+JSON = "application/json"
+
+NODE_FIELDS = {
+    "id", "healthy", "schedulable", "simulated", "capacity", "allocated", "labels",
+    "last_heartbeat", "created_at",
+}
+TASK_FIELDS = {
+    "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
+    "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at",
+}
+# Not in the spec's field lists: the record version behind ETag / If-Match
+# (optimistic concurrency, the way Kubernetes exposes resourceVersion).
+VERSION_FIELD = "version"
+
+
+@pytest.fixture
+def client(control_plane: ControlPlane) -> falcon.testing.TestClient:
+    return falcon.testing.TestClient(create_app(control_plane))
+
+
+@pytest.fixture
+def settled(control_plane: ControlPlane):
+    """``settled()`` runs reconciles and the kubelet until nothing changes."""
+    return lambda: settle(control_plane)
+
+
+def post_node(client: falcon.testing.TestClient, node_id: str = "n1", **fields: Any) -> dict[str, Any]:
+    resp = client.simulate_post("/nodes", json={"id": node_id, **fields})
+    assert resp.status_code == 201, resp.text
+    return resp.json
+
+
+def post_task(client: falcon.testing.TestClient, **fields: Any) -> dict[str, Any]:
+    resp = client.simulate_post("/tasks", json=fields)
+    assert resp.status_code == 201, resp.text
+    return resp.json
+
+
+def get_node(client: falcon.testing.TestClient, node_id: str) -> dict[str, Any]:
+    resp = client.simulate_get(f"/nodes/{node_id}")
+    assert resp.status_code == 200, resp.text
+    return resp.json
+
+
+def get_task(client: falcon.testing.TestClient, task_id: str) -> dict[str, Any]:
+    resp = client.simulate_get(f"/tasks/{task_id}")
+    assert resp.status_code == 200, resp.text
+    return resp.json
+
+
+def list_ids(client: falcon.testing.TestClient, path: str, **params: str) -> list[str]:
+    resp = client.simulate_get(path, params=params or None)
+    assert resp.status_code == 200, resp.text
+    return [item["id"] for item in resp.json]
+
+
+def send_raw(
+    client: falcon.testing.TestClient,
+    method: str,
+    path: str,
+    body: bytes | str,
+    content_type: str | None = JSON,
+    headers: dict[str, str] | None = None,
+) -> falcon.testing.Result:
+    """A request with exactly ``body`` (no JSON encoding by the client)."""
+    all_headers = dict(headers or {})
+    if content_type is not None:
+        all_headers["Content-Type"] = content_type
+    return client.simulate_request(method, path, body=body, headers=all_headers)
+
+
+def assert_error(resp: falcon.testing.Result, status: int, *mentions: str) -> dict[str, Any]:
+    """The response is a JSON error ``{"title", "description"}`` with
+    ``status``, and the description names every one of ``mentions``."""
+    assert resp.status_code == status, f"{resp.status_code}: {resp.text[:300]}"
+    assert resp.headers.get("content-type", "").startswith(JSON), resp.headers
+    error = resp.json
+    assert isinstance(error, dict), error
+    assert isinstance(error.get("title"), str) and error["title"], error
+    assert isinstance(error.get("description"), str) and error["description"], error
+    for mention in mentions:
+        assert mention in error["description"], f"{mention!r} not in {error['description']!r}"
+    return error
+
+
+def snapshot(client: falcon.testing.TestClient) -> tuple[list[dict], list[dict]]:
+    """Everything stored, as the API shows it: (nodes, tasks)."""
+    nodes, tasks = client.simulate_get("/nodes"), client.simulate_get("/tasks")
+    assert nodes.status_code == 200 and tasks.status_code == 200
+    return nodes.json, tasks.json
