@@ -14,6 +14,14 @@ Reconciles run on the timer's tick and whenever another actor tells
 :meth:`ControllerActor.request_reconcile` that something changed; requests
 that arrive while one is queued are coalesced into it.
 
+Like kube-scheduler's unschedulable queue, a task that fit nowhere is
+*parked*: later reconciles skip it until something that may make room
+happens (a node added, changed or deleted, a task ended or deleted), or
+``retry_parked_every`` seconds pass. A new task alone unparks nothing, so a
+backlog of tasks that do not fit costs nothing per submission, and younger
+tasks that fit are not held up behind it. Parking is a cursor in creation
+order: every pending task before it was looked at and did not fit.
+
 Call graph: the controller asks the datastore and the scheduler (neither asks
 anyone back) and tells the kubelet which tasks it bound to simulated nodes.
 """
@@ -27,7 +35,7 @@ from collections.abc import Callable
 
 import pykka
 
-from actors.datastore import DatastoreProxy
+from actors.datastore import ClusterView, DatastoreProxy
 from actors.lifecycle import bound, requeued
 from actors.models import Node, Task
 from actors.scheduler import SchedulerProxy
@@ -38,6 +46,7 @@ logger = logging.getLogger(__name__)
 
 ASK_TIMEOUT = 30.0
 BATCH_SIZE = 2000  # pending tasks placed per reconcile; more trigger another at once
+RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -55,7 +64,7 @@ class ReconcileResult:
         return bool(self.expired_nodes or self.requeued or self.scheduled)
 
 
-def _noop(*args: object) -> None:
+def _noop(*args: object, **kwargs: object) -> None:
     pass
 
 
@@ -75,15 +84,28 @@ class Controller:
         self.node_timeout = node_timeout
         self.start_tasks = start_tasks
         self.batch_size = batch_size
+        # After a (re)start, heartbeats count from now at the earliest: real
+        # nodes get one full node_timeout of grace to reach the new process.
+        self.started_at = clock()
+        self.retry_parked_every = RETRY_PARKED_EVERY
+        self._cursor: int | None = None  # pending tasks up to here are parked
+        self._parked_since = self.started_at
+
+    def unpark(self) -> None:
+        """Something may have made room: look at every pending task again."""
+        self._cursor = None
+        self._parked_since = self.clock()
 
     def reconcile(self) -> ReconcileResult:
         started = time.perf_counter()
         now = self.clock()
-        view = self.datastore.cluster_view().get(timeout=ASK_TIMEOUT)
+        if now - self._parked_since >= self.retry_parked_every:
+            self.unpark()
+        view = self._view()
 
         expired = [
             n for n in view.nodes
-            if not n.simulated and n.healthy and now - n.last_heartbeat > self.node_timeout
+            if not n.simulated and n.healthy and now - max(n.last_heartbeat, self.started_at) > self.node_timeout
         ]
         expired_count = 0
         if expired:
@@ -92,7 +114,7 @@ class Controller:
             )[0]
             for node in expired:
                 logger.info("node %s unhealthy: no heartbeat for %.0f s", node.id, now - node.last_heartbeat)
-            view = self.datastore.cluster_view().get(timeout=ASK_TIMEOUT)
+            view = self._view()
 
         requeued_count = 0
         if view.stranded:
@@ -101,17 +123,20 @@ class Controller:
                 [[Update(requeued(t, _stranded_reason(t, nodes)), t.version)] for t in view.stranded]
             )[0]
             logger.info("%d tasks taken off failed nodes", requeued_count)
-            view = self.datastore.cluster_view().get(timeout=ASK_TIMEOUT)
+            self.unpark()  # they are pending again, behind the cursor
+            view = self._view()
 
-        batch = view.pending[: self.batch_size]
-        scheduled, unschedulable, conflicts = self._schedule(batch, view.nodes, now)
+        scheduled, unschedulable, conflicts = self._schedule(view.pending, view.nodes, now)
+        # Every task up to the view's cursor was placed or does not fit; a
+        # lost race means a task may deserve another look: start over.
+        self._cursor = None if conflicts else view.cursor
         result = ReconcileResult(
             expired_nodes=expired_count,
             requeued=requeued_count,
             scheduled=scheduled,
             unschedulable=unschedulable,
             conflicts=conflicts,
-            more=conflicts > 0 or len(view.pending) > len(batch),
+            more=conflicts > 0 or view.more_pending,
         )
         if result.changed:
             logger.info(
@@ -120,6 +145,9 @@ class Controller:
                 (time.perf_counter() - started) * 1000,
             )
         return result
+
+    def _view(self) -> ClusterView:
+        return self.datastore.cluster_view(self.batch_size, self._cursor).get(timeout=ASK_TIMEOUT)
 
     def _schedule(self, pending: list[Task], nodes: list[Node], now: float) -> tuple[int, int, int]:
         """Place and bind ``pending``; (scheduled, unschedulable, conflicts)."""
@@ -191,11 +219,19 @@ class ControllerActor(pykka.ThreadingActor, Controller):
     def set_start_tasks(self, start_tasks: Callable[[list[str]], object]) -> None:
         self.start_tasks = start_tasks
 
-    def request_reconcile(self) -> None:
-        """Something changed: reconcile soon, once for any number of requests."""
+    def request_reconcile(self, capacity_changed: bool = True) -> None:
+        """Something changed: reconcile soon, once for any number of requests.
+        ``capacity_changed`` False (a new task) leaves parked tasks parked."""
+        if capacity_changed:
+            self.unpark()
         if not self._queued:
             self._queued = True
             self._self.run_requested_reconcile()
+
+    def tick(self) -> None:
+        """The timer's periodic nudge: reconcile, leaving parked tasks parked
+        (they are retried every ``retry_parked_every`` seconds)."""
+        self.request_reconcile(capacity_changed=False)
 
     def run_requested_reconcile(self) -> None:
         """The queued reconcile (public only so the actor can tell itself)."""
@@ -206,7 +242,7 @@ class ControllerActor(pykka.ThreadingActor, Controller):
             logger.exception("reconcile failed; the next tick tries again")
             return
         if result.more:
-            self.request_reconcile()
+            self.request_reconcile(capacity_changed=False)
 
 
 ControllerProxy = pykka.ActorProxy[ControllerActor]

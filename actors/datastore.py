@@ -18,13 +18,16 @@ in-process observers can wait for change instead of sleeping.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import pykka
+from sortedcontainers import SortedList
 
+from actors.reply import Reply
 from actors.errors import AlreadyExists, Conflict, NotFound, OrchestratorError, VersionConflict
 from actors.models import NO_RESOURCES, Node, Record, Resources, Task, TaskStatus, kind_of
 from actors.store_ops import Create, Delete, Op, RequireNodeReady, Update
@@ -71,6 +74,9 @@ class ChangeFeed:
             self.wait_for_change(seen, min(left, 0.5))
 
 
+OnDurable = Callable[[BaseException | None], None]
+
+
 class Backend(Protocol):
     """Where committed changes go to last. Called from the datastore thread."""
 
@@ -78,8 +84,21 @@ class Backend(Protocol):
         """Nodes, tasks in creation order, and the last revision."""
         ...
 
-    def persist(self, puts: Sequence[Record], deletes: Sequence[tuple[str, str]], revision: int) -> None:
-        """Make the changes of one commit durable before returning."""
+    def persist(
+        self,
+        puts: Sequence[Record],
+        deletes: Sequence[tuple[str, str]],
+        revision: int,
+        on_durable: OnDurable | None = None,
+    ) -> None:
+        """Take the changes of one commit; they may become durable later.
+        ``on_durable(None)`` is called (from any thread) once they are, or
+        ``on_durable(error)`` if they never will be."""
+        ...
+
+    def wait_durable(self, revision: int, timeout: float) -> None:
+        """Block until every change up to ``revision`` is durable (any
+        thread); raise Unavailable after ``timeout`` seconds."""
         ...
 
     def close(self) -> None: ...
@@ -91,7 +110,17 @@ class MemoryBackend:
     def load(self) -> tuple[list[Node], list[Task], int]:
         return [], [], 0
 
-    def persist(self, puts: Sequence[Record], deletes: Sequence[tuple[str, str]], revision: int) -> None:
+    def persist(
+        self,
+        puts: Sequence[Record],
+        deletes: Sequence[tuple[str, str]],
+        revision: int,
+        on_durable: OnDurable | None = None,
+    ) -> None:
+        if on_durable is not None:
+            on_durable(None)
+
+    def wait_durable(self, revision: int, timeout: float) -> None:
         pass
 
     def close(self) -> None:
@@ -104,9 +133,14 @@ class ClusterView:
 
     nodes: list[Node]
     pending: list[Task]
-    """Pending tasks, oldest first."""
+    """Pending tasks not skipped, oldest first, at most the limit asked for."""
     stranded: list[Task]
     """Active tasks whose node is gone or unhealthy."""
+    more_pending: bool = False
+    """More pending tasks wait beyond the limit."""
+    cursor: int | None = None
+    """Where the returned pending tasks end in creation order: pass it as
+    ``after`` to start behind them."""
 
 
 class Datastore:
@@ -121,7 +155,7 @@ class Datastore:
         self._next_order = 0
         self._allocated: dict[str, Resources] = {}
         self._active_by_node: dict[str, set[str]] = {}
-        self._pending: set[str] = set()
+        self._pending_order: SortedList = SortedList()  # (creation sequence, task id)
         self._revision = 0
         nodes, tasks, revision = self.backend.load()
         for node in nodes:
@@ -167,7 +201,7 @@ class Datastore:
                 (t for t in self._tasks.values() if t.node == node), key=self._creation_key
             )
         elif status is TaskStatus.PENDING:
-            candidates = sorted((self._tasks[i] for i in self._pending), key=self._creation_key)
+            candidates = [self._tasks[i] for _, i in self._pending_order]
         else:
             candidates = self._tasks.values()
         return [
@@ -176,25 +210,42 @@ class Datastore:
             if (status is None or t.status == status) and (node is None or t.node == node)
         ]
 
-    def cluster_view(self) -> ClusterView:
+    def cluster_view(self, limit: int | None = None, after: int | None = None) -> ClusterView:
+        """Nodes, stranded tasks, and up to ``limit`` pending tasks oldest
+        first, starting behind the ``after`` cursor of an earlier view.
+        Costs O(log pending + limit), whatever the backlog."""
         nodes = self.list_nodes()
-        pending = sorted((self._tasks[i] for i in self._pending), key=self._creation_key)
+        pending: list[Task] = []
+        more = False
+        cursor = after
+        start = None if after is None else (after, "\U0010ffff")
+        for order, task_id in self._pending_order.irange(minimum=start, inclusive=(False, True)):
+            if limit is not None and len(pending) >= limit:
+                more = True
+                break
+            pending.append(self._tasks[task_id])
+            cursor = order
         stranded = []
         for node_id, task_ids in self._active_by_node.items():
             node = self._nodes.get(node_id)
             if node is None or not node.healthy:
                 stranded.extend(self._tasks[i] for i in task_ids)
         stranded.sort(key=self._creation_key)
-        return ClusterView(nodes=nodes, pending=pending, stranded=stranded)
+        return ClusterView(nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor)
 
     # -- writes --------------------------------------------------------------
 
-    def commit(self, ops: Sequence[Op]) -> list[Record]:
+    def commit(
+        self,
+        ops: Sequence[Op],
+        on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
+    ) -> list[Record]:
         """Apply ``ops`` all together or not at all.
 
         Returns the stored records of the creates and updates, in order, with
         their new version. Raises NotFound, AlreadyExists or Conflict, and then
-        nothing has changed.
+        nothing has changed. ``on_durable(records, error)`` is called once the
+        change is durable (``error`` None) or failed to become so.
         """
         self._check(ops)
         revision = self._revision + 1
@@ -206,14 +257,27 @@ class Datastore:
             elif isinstance(op, Delete):
                 deletes.append((op.kind, op.id))
         if puts or deletes:
-            self.backend.persist(puts, deletes, revision)
+            done = None if on_durable is None else functools.partial(on_durable, puts)
+            self.backend.persist(puts, deletes, revision, done)
             self._revision = revision
             for kind, record_id in deletes:
                 self._remove(kind, record_id)
             for record in puts:
                 self._store(record)
             self.feed.publish(revision)
+        elif on_durable is not None:
+            on_durable(puts, None)
         return [self._with_allocation(r) if isinstance(r, Node) else r for r in puts]
+
+    def submit(self, ops: Sequence[Op], reply: Reply) -> None:
+        """Commit ``ops`` and complete ``reply`` with the stored records once
+        they are durable, or with the error. Meant to be told, not asked:
+        whoever waits for the answer waits on ``reply`` alone, so the actors
+        between a client and the store never block on each other for it."""
+        try:
+            self.commit(ops, functools.partial(_settle, reply))
+        except Exception:
+            reply.set_exception()
 
     def commit_each(self, transactions: Sequence[Sequence[Op]]) -> list[list[Record] | OrchestratorError]:
         """Apply several independent transactions in one round trip; each
@@ -283,8 +347,8 @@ class Datastore:
             del self._nodes[record_id]
             return
         task = self._tasks.pop(record_id)
-        self._order.pop(record_id)
         self._unindex(task)
+        self._order.pop(record_id)
 
     def _insert_task(self, task: Task) -> None:
         self._tasks[task.id] = task
@@ -294,14 +358,14 @@ class Datastore:
 
     def _index(self, task: Task) -> None:
         if task.status is TaskStatus.PENDING:
-            self._pending.add(task.id)
+            self._pending_order.add((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
 
     def _unindex(self, task: Task) -> None:
         if task.status is TaskStatus.PENDING:
-            self._pending.discard(task.id)
+            self._pending_order.discard((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:
             ids = self._active_by_node[task.node]
             ids.discard(task.id)
@@ -311,6 +375,13 @@ class Datastore:
             else:
                 del self._active_by_node[task.node]
                 del self._allocated[task.node]
+
+
+def _settle(reply: Reply, records: list[Record], error: BaseException | None) -> None:
+    if error is None:
+        reply.set(records)
+    else:
+        reply.set_exception((type(error), error, error.__traceback__))
 
 
 def _stamped(record: Record, revision: int) -> Record:

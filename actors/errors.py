@@ -49,3 +49,7 @@ class VersionConflict(Conflict):
 
 class Unavailable(OrchestratorError):
     """The control plane cannot answer now (an actor timed out or is gone)."""
+
+
+class StoreError(OrchestratorError):
+    """The store cannot be opened or used; the message says why."""

@@ -42,7 +42,7 @@ class Kubelet:
         self,
         datastore: DatastoreProxy,
         clock: Callable[[], float],
-        on_change: Callable[[], object] = _noop,
+        on_change: Callable[..., object] = _noop,
         wake_at: Callable[[float], object] = _noop,
     ) -> None:
         self.datastore = datastore
@@ -53,7 +53,7 @@ class Kubelet:
         self._seq = itertools.count()
         self._next_wake: float | None = None
 
-    def set_hooks(self, on_change: Callable[[], object], wake_at: Callable[[float], object]) -> None:
+    def set_hooks(self, on_change: Callable[..., object], wake_at: Callable[[float], object]) -> None:
         self.on_change = on_change
         self.wake_at = wake_at
 
@@ -142,7 +142,7 @@ class KubeletActor(pykka.ThreadingActor, Kubelet):
         self,
         datastore: DatastoreProxy,
         clock: Callable[[], float],
-        on_change: Callable[[], object] = _noop,
+        on_change: Callable[..., object] = _noop,
         wake_at: Callable[[float], object] = _noop,
     ) -> None:
         pykka.ThreadingActor.__init__(self)

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 ASK_TIMEOUT = 10.0  # seconds an ask to the datastore may take
 
 
-def _noop() -> None:
+def _noop(*args: object, **kwargs: object) -> None:
     pass
 
 
@@ -32,7 +32,7 @@ class NodeManager:
         self,
         datastore: DatastoreProxy,
         clock: Callable[[], float],
-        on_change: Callable[[], object] = _noop,
+        on_change: Callable[..., object] = _noop,
     ) -> None:
         self.datastore = datastore
         self.clock = clock
@@ -97,12 +97,12 @@ class NodeManager:
         self.on_change()
         return stored
 
-    def delete(self, node_id: str, expected_version: int | None = None) -> None:
+    def delete(self, node_id: str, expected_version: int | None = None) -> int:
         """Remove the node and put its active tasks back to pending, in one
         transaction, so a node registered again under the same id never
-        inherits them."""
+        inherits them. Returns a revision at or after the deletion."""
 
-        def attempt(expected: int | None) -> None:
+        def attempt(expected: int | None) -> int:
             node = self.get(node_id)
             check_version(node, expected)
             tasks = self.datastore.list_tasks(node=node_id).get(timeout=ASK_TIMEOUT)
@@ -113,14 +113,16 @@ class NodeManager:
                 if t.status.active
             ]
             self.datastore.commit(ops).get(timeout=ASK_TIMEOUT)
+            return self.datastore.revision.get(timeout=ASK_TIMEOUT)
 
-        retry_on_conflict(attempt, expected_version)
+        revision = retry_on_conflict(attempt, expected_version)
         logger.info("node %s deleted", node_id)
         self.on_change()
+        return revision
 
 
 class NodeManagerActor(pykka.ThreadingActor, NodeManager):
-    def __init__(self, datastore: DatastoreProxy, clock: Callable[[], float], on_change: Callable[[], object] = _noop) -> None:
+    def __init__(self, datastore: DatastoreProxy, clock: Callable[[], float], on_change: Callable[..., object] = _noop) -> None:
         pykka.ThreadingActor.__init__(self)
         NodeManager.__init__(self, datastore, clock, on_change)
 

@@ -8,7 +8,7 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
     API (HTTP threads) --ask--> NodeManager, TaskManager
     NodeManager, TaskManager --ask--> Datastore ; --tell--> Controller
-    Timer --tell--> Controller (every interval), Kubelet (at wake-up times)
+    Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable
 import pykka
 
 from actors.controller import ControllerActor, ControllerProxy
-from actors.datastore import Backend, ChangeFeed, DatastoreActor, DatastoreProxy
+from actors.datastore import Backend, ChangeFeed, DatastoreActor, DatastoreProxy, MemoryBackend
 from actors.kubelet import KubeletActor, KubeletProxy
 from actors.node_manager import NodeManagerActor, NodeManagerProxy
 from actors.scheduler import SchedulerActor, SchedulerProxy
@@ -60,7 +60,13 @@ class ControlPlane:
     node_manager: NodeManagerProxy
     task_manager: TaskManagerProxy
     timer: TimerProxy | None
+    backend: Backend
     _refs: list[pykka.ActorRef] = dataclasses.field(default_factory=list)
+
+    def wait_durable(self, revision: int, timeout: float) -> None:
+        """Block until every change up to ``revision`` is durable; the API
+        calls it before acknowledging a write."""
+        self.backend.wait_durable(revision, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop every actor, newest first; safe to call twice."""
@@ -81,8 +87,11 @@ def _start(refs: list[pykka.ActorRef], actor_class: type[pykka.ThreadingActor], 
 
 
 def start_control_plane(settings: Settings | None = None, backend: Backend | None = None) -> ControlPlane:
-    """Start every actor; on failure, stop what was started and re-raise."""
+    """Start every actor over ``backend`` (memory by default; the caller
+    opens it, and the datastore closes it when stopped). On failure, stop
+    what was started and re-raise."""
     settings = settings or Settings()
+    backend = backend or MemoryBackend()
     clock = settings.clock
     refs: list[pykka.ActorRef] = []
     try:
@@ -93,7 +102,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         controller = _start(refs, ControllerActor, datastore, scheduler, clock, settings.node_timeout, kubelet.start_tasks)
         timer = None
         if settings.start_timer:
-            timer = _start(refs, TimerActor, clock, settings.reconcile_interval, [controller.request_reconcile])
+            timer = _start(refs, TimerActor, clock, settings.reconcile_interval, [controller.tick])
             kubelet.set_hooks(controller.request_reconcile, _waker(timer, kubelet)).get(timeout=START_TIMEOUT)
         else:
             kubelet.set_hooks(controller.request_reconcile, _ignore).get(timeout=START_TIMEOUT)
@@ -110,7 +119,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     return ControlPlane(
         settings=settings, feed=feed, datastore=datastore, scheduler=scheduler, kubelet=kubelet,
         controller=controller, node_manager=node_manager, task_manager=task_manager, timer=timer,
-        _refs=refs,
+        backend=backend, _refs=refs,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pykka
 
 from actors.datastore import DatastoreProxy
+from actors.reply import Reply
 from actors.errors import AlreadyExists
 from actors.lifecycle import check_transition, with_status
 from actors.models import Task, TaskSpec, TaskStatus
@@ -26,11 +27,12 @@ ASK_TIMEOUT = 10.0  # seconds an ask to the datastore may take
 
 
 def new_task_id() -> str:
-    """``task-`` and 12 random hex digits: unique without coordination."""
-    return f"task-{uuid.uuid4().hex[:12]}"
+    """``task-`` and 16 random hex digits (64 bits): unique without
+    coordination (a clash is about 1 in 10^7 even among a million tasks)."""
+    return f"task-{uuid.uuid4().hex[:16]}"
 
 
-def _noop() -> None:
+def _noop(*args: object, **kwargs: object) -> None:
     pass
 
 
@@ -39,7 +41,7 @@ class TaskManager:
         self,
         datastore: DatastoreProxy,
         clock: Callable[[], float],
-        on_change: Callable[[], object] = _noop,
+        on_change: Callable[..., object] = _noop,
         new_id: Callable[[], str] = new_task_id,
     ) -> None:
         self.datastore = datastore
@@ -47,20 +49,38 @@ class TaskManager:
         self.on_change = on_change
         self.new_id = new_id
 
+    def _new_task(self, spec: TaskSpec) -> Task:
+        task_id = spec.id or self.new_id()
+        return Task(
+            id=task_id,
+            name=spec.name or task_id,
+            resources=spec.resources,
+            node_selector=dict(spec.node_selector),
+            duration=spec.duration,
+            outcome=spec.outcome,
+            created_at=self.clock(),
+        )
+
+    def submit(self, spec: TaskSpec, reply: Reply) -> None:
+        """Create a task without waiting for the store: ``reply`` gets the
+        stored task once it is durable, or the error (AlreadyExists, ...).
+        The API's hot path: the HTTP thread waits on ``reply`` alone."""
+        try:
+            task = self._new_task(spec)
+            if not self.datastore.actor_ref.is_alive():
+                # A call to a stopped actor fails only in the future we drop.
+                raise pykka.ActorDeadError("the datastore is stopped")
+            self.datastore.submit([Create(task)], reply)
+            self.on_change(capacity_changed=False)
+        except Exception:
+            reply.set_exception()
+
     def create(self, spec: TaskSpec) -> Task:
-        """Store a new pending task. Without an id, one is made (and made
-        again in the unlikely case it is taken)."""
+        """Store a new pending task and return it. Without an id, one is
+        made (and made again in the unlikely case it is taken)."""
         for _ in range(5):
-            task_id = spec.id or self.new_id()
-            task = Task(
-                id=task_id,
-                name=spec.name or task_id,
-                resources=spec.resources,
-                node_selector=dict(spec.node_selector),
-                duration=spec.duration,
-                outcome=spec.outcome,
-                created_at=self.clock(),
-            )
+            task = self._new_task(spec)
+            task_id = task.id
             try:
                 (stored,) = self.datastore.commit([Create(task)]).get(timeout=ASK_TIMEOUT)
             except AlreadyExists:
@@ -68,7 +88,7 @@ class TaskManager:
                     raise
                 continue
             logger.debug("task %s created", task_id)
-            self.on_change()
+            self.on_change(capacity_changed=False)
             return stored
         raise AlreadyExists("task", task_id)
 
@@ -95,15 +115,19 @@ class TaskManager:
             self.on_change()
         return stored
 
-    def delete(self, task_id: str, expected_version: int | None = None) -> None:
-        def attempt(expected: int | None) -> None:
+    def delete(self, task_id: str, expected_version: int | None = None) -> int:
+        """Remove the task; returns a revision at or after the deletion."""
+
+        def attempt(expected: int | None) -> int:
             task = self.get(task_id)
             check_version(task, expected)
             self.datastore.commit([Delete("task", task_id, task.version)]).get(timeout=ASK_TIMEOUT)
+            return self.datastore.revision.get(timeout=ASK_TIMEOUT)
 
-        retry_on_conflict(attempt, expected_version)
+        revision = retry_on_conflict(attempt, expected_version)
         logger.debug("task %s deleted", task_id)
         self.on_change()
+        return revision
 
 
 class TaskManagerActor(pykka.ThreadingActor, TaskManager):
@@ -111,7 +135,7 @@ class TaskManagerActor(pykka.ThreadingActor, TaskManager):
         self,
         datastore: DatastoreProxy,
         clock: Callable[[], float],
-        on_change: Callable[[], object] = _noop,
+        on_change: Callable[..., object] = _noop,
         new_id: Callable[[], str] = new_task_id,
     ) -> None:
         pykka.ThreadingActor.__init__(self)

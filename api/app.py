@@ -14,11 +14,12 @@ def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_T
     app = falcon.App()
     app.req_options.strip_url_path_trailing_slash = True
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    durable = control_plane.wait_durable
     app.add_route("/health", resources.Health())
-    app.add_route("/nodes", resources.Nodes(nodes, timeout))
-    app.add_route("/nodes/{node_id}", resources.Node(nodes, timeout))
-    app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout))
-    app.add_route("/tasks", resources.Tasks(tasks, timeout))
-    app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout))
+    app.add_route("/nodes", resources.Nodes(nodes, timeout, durable))
+    app.add_route("/nodes/{node_id}", resources.Node(nodes, timeout, durable))
+    app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout, durable))
+    app.add_route("/tasks", resources.Tasks(tasks, timeout, durable))
+    app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
     errors.register(app)
     return app

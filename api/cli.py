@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import pykka
 
 from actors import Settings, start_control_plane
+from actors.errors import StoreError
+from actors.stores import STORE_HELP, open_backend
 from actors.scheduling import DEFAULT_POLICY, POLICIES
 from api.app import create_app
 from api.server import Server
@@ -31,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
-    serve.add_argument("--store", default="memory", choices=["memory"], help="where state is kept (default memory)")
+    serve.add_argument("--store", default="sqlite:orchestrator.db", metavar="STORE",
+                       help=f"where state is kept: {STORE_HELP} (default sqlite:orchestrator.db)")
+    serve.add_argument("--fsync", default="normal", choices=["normal", "full"],
+                       help="normal: acknowledged writes survive a crash of the server; "
+                            "full: they survive power loss too, at the cost of an fsync per group commit")
     serve.add_argument("--reconcile-interval", type=_positive, default=1.0, metavar="SECONDS",
                        help="seconds between periodic reconciles (default 1); changes trigger one at once")
     serve.add_argument("--node-timeout", type=_positive, default=40.0, metavar="SECONDS",
@@ -45,9 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    control_plane = start_control_plane(
-        Settings(reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy)
-    )
+    try:
+        backend = open_backend(args.store, args.fsync)
+    except StoreError as exc:
+        print(f"orchestrator: cannot use store {args.store}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        control_plane = start_control_plane(
+            Settings(reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy),
+            backend,
+        )
+    except StoreError as exc:
+        backend.close()
+        print(f"orchestrator: cannot use store {args.store}: {exc}", file=sys.stderr)
+        return 2
     try:
         server = Server(create_app(control_plane), host=args.host, port=args.port, threads=args.threads)
     except BaseException:

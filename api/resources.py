@@ -6,13 +6,23 @@ Resources hold the manager proxies they are given; they validate input with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import falcon
 
 from actors.node_manager import NodeManagerProxy
+from actors.reply import Reply
 from actors.task_manager import TaskManagerProxy
 from api import body, serialize, validation
 
 DEFAULT_TIMEOUT = 15.0  # seconds an HTTP request waits on an actor before a 503
+
+WaitDurable = Callable[[int, float], None]
+"""Blocks until a revision is durable: no write is acknowledged before."""
+
+
+def _already_durable(revision: int, timeout: float) -> None:
+    pass
 
 
 def _etag(resp: falcon.Response, version: int) -> None:
@@ -25,9 +35,12 @@ class Health:
 
 
 class Nodes:
-    def __init__(self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
+    ) -> None:
         self.nodes = nodes
         self.timeout = timeout
+        self.durable = durable
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         healthy = req.get_param_as_bool("healthy")
@@ -36,6 +49,7 @@ class Nodes:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.node_spec(body.read_json_object(req))
         node = self.nodes.register(spec).get(timeout=self.timeout)
+        self.durable(node.version, self.timeout)
         resp.status = falcon.HTTP_201
         resp.location = f"/nodes/{node.id}"
         _etag(resp, node.version)
@@ -43,9 +57,12 @@ class Nodes:
 
 
 class Node:
-    def __init__(self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
+    ) -> None:
         self.nodes = nodes
         self.timeout = timeout
+        self.durable = durable
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
         node = self.nodes.get(node_id).get(timeout=self.timeout)
@@ -57,6 +74,7 @@ class Node:
         changes = validation.node_changes(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
         node = self.nodes.update(node_id, changes, version).get(timeout=self.timeout)
+        self.durable(node.version, self.timeout)
         _etag(resp, node.version)
         resp.media = serialize.node(node)
 
@@ -64,25 +82,32 @@ class Node:
         data = body.read_optional_object(req)
         validation.only_version(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
-        self.nodes.delete(node_id, version).get(timeout=self.timeout)
+        self.durable(self.nodes.delete(node_id, version).get(timeout=self.timeout), self.timeout)
         resp.status = falcon.HTTP_204
 
 
 class NodeHeartbeat:
-    def __init__(self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
+    ) -> None:
         self.nodes = nodes
         self.timeout = timeout
+        self.durable = durable
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
         node = self.nodes.heartbeat(node_id).get(timeout=self.timeout)
+        self.durable(node.version, self.timeout)
         _etag(resp, node.version)
         resp.media = serialize.node(node)
 
 
 class Tasks:
-    def __init__(self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
+    ) -> None:
         self.tasks = tasks
         self.timeout = timeout
+        self.durable = durable
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         status = req.get_param("status")
@@ -93,7 +118,9 @@ class Tasks:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.task_spec(body.read_json_object(req))
-        task = self.tasks.create(spec).get(timeout=self.timeout)
+        reply = Reply()
+        self.tasks.submit(spec, reply)  # completed once durable: one wait, no more
+        (task,) = reply.get(timeout=self.timeout)
         resp.status = falcon.HTTP_201
         resp.location = f"/tasks/{task.id}"
         _etag(resp, task.version)
@@ -101,9 +128,12 @@ class Tasks:
 
 
 class Task:
-    def __init__(self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
+    ) -> None:
         self.tasks = tasks
         self.timeout = timeout
+        self.durable = durable
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         task = self.tasks.get(task_id).get(timeout=self.timeout)
@@ -115,6 +145,7 @@ class Task:
         status = validation.status_update(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
         task = self.tasks.update_status(task_id, status, version).get(timeout=self.timeout)
+        self.durable(task.version, self.timeout)
         _etag(resp, task.version)
         resp.media = serialize.task(task)
 
@@ -122,5 +153,5 @@ class Task:
         data = body.read_optional_object(req)
         validation.only_version(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
-        self.tasks.delete(task_id, version).get(timeout=self.timeout)
+        self.durable(self.tasks.delete(task_id, version).get(timeout=self.timeout), self.timeout)
         resp.status = falcon.HTTP_204

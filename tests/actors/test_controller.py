@@ -54,7 +54,10 @@ def test_a_reconcile_with_nothing_to_do_writes_nothing(control_plane):
     settle(control_plane)
     revision = control_plane.datastore.revision.get(timeout=5)
     result = control_plane.controller.reconcile().get(timeout=5)
-    assert result.unschedulable == 1 and not result.changed
+    assert result.unschedulable == 0 and not result.changed  # parked: not even looked at
+    control_plane.controller.unpark().get(timeout=5)
+    result = control_plane.controller.reconcile().get(timeout=5)
+    assert result.unschedulable == 1 and not result.changed  # looked at, same reasons
     assert control_plane.datastore.revision.get(timeout=5) == revision
 
 
@@ -178,3 +181,51 @@ def test_a_lost_race_for_a_node_is_retried_not_lost(clock):
     result = controller.reconcile()
     assert (result.scheduled, result.conflicts, result.more) == (0, 1, True)
     assert datastore.get_task("t1").get(timeout=5).status is TaskStatus.PENDING
+
+
+def test_a_backlog_that_does_not_fit_does_not_hold_up_tasks_that_do(control_plane):
+    register(control_plane, "n1", cpu=1000)
+    for i in range(5):
+        submit(control_plane, f"big{i}", cpu=5000)
+    settle(control_plane)
+    submit(control_plane, "small", cpu=100)
+    result = control_plane.controller.reconcile().get(timeout=5)
+    assert (result.scheduled, result.unschedulable) == (0, 0) or task(control_plane, "small").node == "n1"
+    settle(control_plane)
+    assert task(control_plane, "small").node == "n1"
+    assert all(task(control_plane, f"big{i}").status is TaskStatus.PENDING for i in range(5))
+
+
+def test_parked_tasks_are_looked_at_again_when_room_may_have_appeared(control_plane):
+    register(control_plane, "n1", cpu=1000)
+    submit(control_plane, "big", cpu=2000)
+    settle(control_plane)
+    assert control_plane.controller.reconcile().get(timeout=5).unschedulable == 0  # parked
+    register(control_plane, "n2", cpu=4000)
+    settle(control_plane)
+    assert task(control_plane, "big").node == "n2"
+
+
+def test_parked_tasks_are_retried_after_a_while_anyway(control_plane, clock):
+    register(control_plane, "n1", cpu=1000)
+    submit(control_plane, "big", cpu=2000)
+    settle(control_plane)
+    clock.advance(61)
+    assert control_plane.controller.reconcile().get(timeout=5).unschedulable == 1
+
+
+def test_batches_walk_the_whole_backlog(clock):
+    from actors.system import Settings, start_control_plane
+
+    cp = start_control_plane(Settings(clock=clock, start_timer=False))
+    try:
+        cp.controller.batch_size = 3  # a field, set through the proxy
+        register(cp, "n1", cpu=1000)
+        for i in range(7):
+            submit(cp, f"big{i}", cpu=5000)
+        submit(cp, "small", cpu=10)
+        settle(cp)
+        assert task(cp, "small").node == "n1"
+        assert all(task(cp, f"big{i}").message.startswith("0/1 nodes") for i in range(7))
+    finally:
+        cp.stop()

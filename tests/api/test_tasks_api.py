@@ -52,7 +52,9 @@ def test_submit_without_id_answers_201_with_a_pending_task_and_defaults(client):
         "finished_at": None,
     }
     assert task["created_at"].endswith("Z")
-    assert get_task(client, task["id"]) == task
+    # A reconcile may already have said why it waits (no nodes): message and version move.
+    unchanging = lambda t: {k: v for k, v in t.items() if k not in ("message", "version")}  # noqa: E731
+    assert unchanging(get_task(client, task["id"])) == unchanging(task)
 
 
 def test_ids_made_by_the_server_are_unique(client):

@@ -1,0 +1,164 @@
+"""Drive a running server over HTTP: concurrent keep-alive clients.
+
+Used by the benchmark and load scripts in ``scripts/``; plain ``http.client``
+(one connection per client thread) because a heavier client would measure
+itself instead of the server.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import http.client
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+
+@dataclasses.dataclass
+class Run:
+    """What a load run saw: request count, seconds, latencies (s), statuses."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = dataclasses.field(default_factory=list)
+    statuses: collections.Counter = dataclasses.field(default_factory=collections.Counter)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "rate": round(self.rate, 1),
+            "p50_ms": round(self.percentile(50) * 1000, 2),
+            "p99_ms": round(self.percentile(99) * 1000, 2),
+            "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else 0.0,
+            "statuses": dict(self.statuses),
+        }
+
+
+class Client:
+    """One keep-alive connection; ``request`` returns (status, parsed body)."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.timeout = timeout
+        self._conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        payload = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if payload is not None else {}
+        try:
+            self._conn.request(method, path, body=payload, headers=headers)
+            response = self._conn.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self._conn.close()
+            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            raise
+        return response.status, json.loads(data) if data else None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def hammer(
+    url: str,
+    clients: int,
+    seconds: float,
+    make_request: Callable[[int, int], tuple[str, str, Any]],
+) -> Run:
+    """``clients`` threads send ``make_request(client, n)`` -> (method, path,
+    body) back to back for ``seconds``; returns what they saw."""
+    run = Run()
+    lock = threading.Lock()
+    stop = threading.Event()
+    start_line = threading.Barrier(clients + 1)
+
+    def worker(index: int) -> None:
+        client = Client(url)
+        latencies: list[float] = []
+        statuses: collections.Counter = collections.Counter()
+        n = 0
+        start_line.wait()
+        try:
+            while not stop.is_set():
+                method, path, body = make_request(index, n)
+                n += 1
+                began = time.perf_counter()
+                try:
+                    status, _ = client.request(method, path, body)
+                except (http.client.HTTPException, OSError):
+                    status = 0  # connection error
+                latencies.append(time.perf_counter() - began)
+                statuses[status] += 1
+        finally:
+            client.close()
+            with lock:
+                run.latencies.extend(latencies)
+                run.statuses.update(statuses)
+                run.requests += len(latencies)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    start_line.wait()
+    began = time.perf_counter()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+class ServerProcess:
+    """``orchestrator serve --port 0 ARGS`` in a child process, for benchmarks."""
+
+    def __init__(self, *args: str) -> None:
+        self._log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", "0", "--log-level", "warning", *args],
+            stdout=subprocess.PIPE, stderr=self._log, text=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
+        line = self.process.stdout.readline()
+        if "serving on" not in line:
+            self.process.kill()
+            self._log.seek(0)
+            raise RuntimeError(f"server did not start: {line}{self._log.read()}")
+        self.url = line.rsplit(" ", 1)[1].strip()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
