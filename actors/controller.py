@@ -37,6 +37,7 @@ import pykka
 
 from actors.datastore import ClusterView, DatastoreProxy
 from actors.lifecycle import bound, requeued
+from actors.metrics import Metrics
 from actors.models import Node, Task
 from actors.scheduler import SchedulerProxy
 from actors.scheduling import Placement
@@ -77,7 +78,9 @@ class Controller:
         node_timeout: float = 40.0,
         start_tasks: Callable[[list[str]], object] = _noop,
         batch_size: int = BATCH_SIZE,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.datastore = datastore
         self.scheduler = scheduler
         self.clock = clock
@@ -138,11 +141,14 @@ class Controller:
             conflicts=conflicts,
             more=conflicts > 0 or view.more_pending,
         )
+        elapsed = time.perf_counter() - started
+        if self.metrics is not None:
+            self.metrics.reconcile_duration.observe(elapsed)
         if result.changed:
             logger.info(
                 "reconcile: %d scheduled, %d unschedulable, %d requeued, %d nodes expired in %.1f ms",
                 scheduled, unschedulable, requeued_count, expired_count,
-                (time.perf_counter() - started) * 1000,
+                elapsed * 1000,
             )
         return result
 
@@ -153,7 +159,9 @@ class Controller:
         """Place and bind ``pending``; (scheduled, unschedulable, conflicts)."""
         if not pending:
             return 0, 0, 0
+        began = time.perf_counter()
         decisions = self.scheduler.schedule(pending, nodes).get(timeout=ASK_TIMEOUT)
+        per_task = (time.perf_counter() - began) / len(pending)
         by_id = {t.id: t for t in pending}
         txns: list[list[Op]] = []
         placements: list[Placement | None] = []  # one per transaction
@@ -182,6 +190,14 @@ class Controller:
                 scheduled += 1
                 if placement.node_id in simulated:
                     to_start.append(placement.task_id)
+                task = by_id[placement.task_id]
+                if self.metrics is not None and task.attempts == 0:
+                    self.metrics.create_to_scheduled.observe(max(now - task.created_at, 0.0))
+        if self.metrics is not None:
+            self.metrics.scheduling_attempts.inc(len(decisions))
+            self.metrics.scheduling_failures.inc(unschedulable)
+            for _ in decisions:
+                self.metrics.scheduling_duration.observe(per_task)
         if to_start:
             self.start_tasks(to_start)
         return scheduled, unschedulable, conflicts
@@ -208,9 +224,10 @@ class ControllerActor(pykka.ThreadingActor, Controller):
         node_timeout: float = 40.0,
         start_tasks: Callable[[list[str]], object] = _noop,
         batch_size: int = BATCH_SIZE,
+        metrics: Metrics | None = None,
     ) -> None:
         pykka.ThreadingActor.__init__(self)
-        Controller.__init__(self, datastore, scheduler, clock, node_timeout, start_tasks, batch_size)
+        Controller.__init__(self, datastore, scheduler, clock, node_timeout, start_tasks, batch_size, metrics)
         self._queued = False
 
     def on_start(self) -> None:

@@ -17,6 +17,7 @@ in-process observers can wait for change instead of sleeping.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import logging
@@ -149,6 +150,8 @@ class Datastore:
     def __init__(self, backend: Backend | None = None, feed: ChangeFeed | None = None) -> None:
         self.backend: Backend = backend or MemoryBackend()
         self.feed = feed or ChangeFeed()
+        self.on_commit: Callable[[list[tuple[Record | None, Record | None]]], object] | None = None
+        """Told every commit's (before, after) changes: the event recorder."""
         self._nodes: dict[str, Node] = {}
         self._tasks: dict[str, Task] = {}
         self._order: dict[str, int] = {}  # task id -> creation sequence
@@ -156,6 +159,7 @@ class Datastore:
         self._allocated: dict[str, Resources] = {}
         self._active_by_node: dict[str, set[str]] = {}
         self._pending_order: SortedList = SortedList()  # (creation sequence, task id)
+        self._status_counts: collections.Counter[TaskStatus] = collections.Counter()
         self._revision = 0
         nodes, tasks, revision = self.backend.load()
         for node in nodes:
@@ -170,6 +174,9 @@ class Datastore:
     def revision(self) -> int:
         return self._revision
 
+    def set_on_commit(self, listener: Callable[[list[tuple[Record | None, Record | None]]], object]) -> None:
+        self.on_commit = listener
+
     def get_node(self, node_id: str) -> Node:
         node = self._nodes.get(node_id)
         if node is None:
@@ -183,6 +190,14 @@ class Datastore:
             for node_id in sorted(self._nodes)
             if healthy is None or self._nodes[node_id].healthy == healthy
         ]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Tasks by status and nodes by health, kept as changes happen."""
+        healthy = sum(1 for n in self._nodes.values() if n.healthy)
+        return {
+            "tasks": {status.value: self._status_counts[status] for status in TaskStatus},
+            "nodes": {"healthy": healthy, "unhealthy": len(self._nodes) - healthy},
+        }
 
     def get_task(self, task_id: str) -> Task:
         task = self._tasks.get(task_id)
@@ -251,11 +266,16 @@ class Datastore:
         revision = self._revision + 1
         puts: list[Record] = []
         deletes: list[tuple[str, str]] = []
+        changes: list[tuple[Record | None, Record | None]] = []
         for op in ops:
             if isinstance(op, (Create, Update)):
-                puts.append(_stamped(op.record, revision))
+                stored = _stamped(op.record, revision)
+                puts.append(stored)
+                before = None if isinstance(op, Create) else self._current(kind_of(stored), stored.id)
+                changes.append((before, stored))
             elif isinstance(op, Delete):
                 deletes.append((op.kind, op.id))
+                changes.append((self._current(op.kind, op.id), None))
         if puts or deletes:
             done = None if on_durable is None else functools.partial(on_durable, puts)
             self.backend.persist(puts, deletes, revision, done)
@@ -265,6 +285,8 @@ class Datastore:
             for record in puts:
                 self._store(record)
             self.feed.publish(revision)
+            if self.on_commit is not None:
+                self.on_commit(changes)
         elif on_durable is not None:
             on_durable(puts, None)
         return [self._with_allocation(r) if isinstance(r, Node) else r for r in puts]
@@ -357,6 +379,7 @@ class Datastore:
         self._index(task)
 
     def _index(self, task: Task) -> None:
+        self._status_counts[task.status] += 1
         if task.status is TaskStatus.PENDING:
             self._pending_order.add((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:
@@ -364,6 +387,7 @@ class Datastore:
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
 
     def _unindex(self, task: Task) -> None:
+        self._status_counts[task.status] -= 1
         if task.status is TaskStatus.PENDING:
             self._pending_order.discard((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:

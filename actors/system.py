@@ -11,6 +11,8 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
+    Datastore --tell--> EventRecorder (every commit's changes)
+    API --ask--> EventRecorder (list events; watches wait on its EventFeed)
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from collections.abc import Callable
 
 import pykka
 
-from actors.controller import ControllerActor, ControllerProxy
+from actors.controller import BATCH_SIZE, ControllerActor, ControllerProxy
+from actors.metrics import Metrics
 from actors.datastore import Backend, ChangeFeed, DatastoreActor, DatastoreProxy, MemoryBackend
+from actors.event_recorder import DEFAULT_CAPACITY, EventFeed, EventRecorderActor, EventRecorderProxy
 from actors.kubelet import KubeletActor, KubeletProxy
 from actors.node_manager import NodeManagerActor, NodeManagerProxy
 from actors.scheduler import SchedulerActor, SchedulerProxy
@@ -47,12 +51,16 @@ class Settings:
     """Seconds since the epoch; inject another to drive time in tests."""
     start_timer: bool = True
     """False leaves time to the caller: nothing reconciles or ends by itself."""
+    event_capacity: int = DEFAULT_CAPACITY
+    """How many events the log keeps (the oldest go first)."""
 
 
 @dataclasses.dataclass
 class ControlPlane:
     settings: Settings
     feed: ChangeFeed
+    events_feed: EventFeed
+    events: EventRecorderProxy
     datastore: DatastoreProxy
     scheduler: SchedulerProxy
     kubelet: KubeletProxy
@@ -61,6 +69,7 @@ class ControlPlane:
     task_manager: TaskManagerProxy
     timer: TimerProxy | None
     backend: Backend
+    metrics: Metrics
     _refs: list[pykka.ActorRef] = dataclasses.field(default_factory=list)
 
     def wait_durable(self, revision: int, timeout: float) -> None:
@@ -69,7 +78,8 @@ class ControlPlane:
         self.backend.wait_durable(revision, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop every actor, newest first; safe to call twice."""
+        """End every watch, then stop every actor, newest first; safe to call twice."""
+        self.events_feed.close()
         for ref in reversed(self._refs):
             try:
                 ref.stop(timeout=timeout)
@@ -96,10 +106,18 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     refs: list[pykka.ActorRef] = []
     try:
         feed = ChangeFeed()
+        events_feed = EventFeed()
+        events = _start(refs, EventRecorderActor, clock, settings.event_capacity, events_feed)
         datastore = _start(refs, DatastoreActor, backend, feed)
+        datastore.set_on_commit(events.record).get(timeout=START_TIMEOUT)
         scheduler = _start(refs, SchedulerActor, settings.policy)
         kubelet = _start(refs, KubeletActor, datastore, clock)
-        controller = _start(refs, ControllerActor, datastore, scheduler, clock, settings.node_timeout, kubelet.start_tasks)
+        metrics = Metrics()
+        metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
+        controller = _start(
+            refs, ControllerActor, datastore, scheduler, clock, settings.node_timeout, kubelet.start_tasks,
+            BATCH_SIZE, metrics,
+        )
         timer = None
         if settings.start_timer:
             timer = _start(refs, TimerActor, clock, settings.reconcile_interval, [controller.tick])
@@ -117,9 +135,9 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     logger.info("control plane started: policy %s, reconcile every %s s, node timeout %s s",
                 settings.policy, settings.reconcile_interval, settings.node_timeout)
     return ControlPlane(
-        settings=settings, feed=feed, datastore=datastore, scheduler=scheduler, kubelet=kubelet,
+        settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore, scheduler=scheduler, kubelet=kubelet,
         controller=controller, node_manager=node_manager, task_manager=task_manager, timer=timer,
-        backend=backend, _refs=refs,
+        backend=backend, metrics=metrics, _refs=refs,
     )
 
 

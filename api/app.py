@@ -6,12 +6,18 @@ import falcon
 
 from actors.system import ControlPlane
 from api import errors, resources
+from api.events import Events
+from api.metrics import MetricsResource, RequestTimer
 
 
-def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_TIMEOUT) -> falcon.App:
+def create_app(
+    control_plane: ControlPlane, timeout: float = resources.DEFAULT_TIMEOUT, max_watches: int = 4
+) -> falcon.App:
     """A WSGI app serving ``control_plane``; ``timeout`` is how many seconds
-    a request waits on the actors before it gets a 503."""
-    app = falcon.App()
+    a request waits on the actors before it gets a 503; ``max_watches`` how
+    many event streams may hold a server thread at once."""
+    metrics = getattr(control_plane, "metrics", None)
+    app = falcon.App(middleware=[RequestTimer(metrics)] if metrics is not None else [])
     app.req_options.strip_url_path_trailing_slash = True
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
     durable = control_plane.wait_durable
@@ -21,5 +27,9 @@ def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_T
     app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout, durable))
     app.add_route("/tasks", resources.Tasks(tasks, timeout, durable))
     app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
+    if metrics is not None:
+        app.add_route("/metrics", MetricsResource(metrics))
+    if hasattr(control_plane, "events"):
+        app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches))
     errors.register(app)
     return app

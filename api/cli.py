@@ -20,6 +20,16 @@ from api.server import Server
 logger = logging.getLogger("orchestrator")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if not value > 0 or value != value or value == float("inf"):
@@ -44,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds without a heartbeat before a non-simulated node is unhealthy (default 40)")
     serve.add_argument("--policy", default=DEFAULT_POLICY, choices=sorted(POLICIES),
                        help=f"scoring policy (default {DEFAULT_POLICY})")
-    serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads (default 8)")
+    serve.add_argument("--threads", type=_positive_int, default=8, help="HTTP worker threads (default 8)")
+    serve.add_argument("--max-watches", type=_positive_int, default=None, metavar="N",
+                       help="event streams open at once, each holding a thread (default: half of --threads)")
+    serve.add_argument("--max-events", type=_positive_int, default=100_000, metavar="N",
+                       help="events kept in memory for listing and watching (default 100000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                        help="debug logs one line per scheduling decision (default info)")
     return parser
@@ -58,7 +72,10 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     try:
         control_plane = start_control_plane(
-            Settings(reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy),
+            Settings(
+                reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy,
+                event_capacity=args.max_events,
+            ),
             backend,
         )
     except StoreError as exc:
@@ -66,7 +83,12 @@ def serve(args: argparse.Namespace) -> int:
         print(f"orchestrator: cannot use store {args.store}: {exc}", file=sys.stderr)
         return 2
     try:
-        server = Server(create_app(control_plane), host=args.host, port=args.port, threads=args.threads)
+        max_watches = args.max_watches if args.max_watches is not None else max(1, args.threads // 2)
+        server = Server(
+            create_app(control_plane, max_watches=max_watches),
+            host=args.host, port=args.port, threads=args.threads,
+            on_stop=[control_plane.events_feed.close],
+        )
     except BaseException:
         control_plane.stop()
         pykka.ActorRegistry.stop_all()

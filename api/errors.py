@@ -11,6 +11,7 @@ import logging
 import falcon
 import pykka
 
+from actors.event_recorder import Expired
 from actors.errors import AlreadyExists, Conflict, NotFound, Unavailable, ValidationError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,10 @@ def already_exists(req: falcon.Request, resp: falcon.Response, ex: AlreadyExists
 
 def conflict(req: falcon.Request, resp: falcon.Response, ex: Conflict, params: dict) -> None:
     _respond(resp, falcon.HTTP_409, "Conflict", str(ex))
+
+
+def gone(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
+    _respond(resp, falcon.HTTP_410, "Gone", str(ex))
 
 
 def unavailable(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
@@ -75,5 +80,6 @@ def register(app: falcon.App) -> None:
     app.add_error_handler(AlreadyExists, already_exists)
     app.add_error_handler(Conflict, conflict)
     app.add_error_handler(Unavailable, unavailable)
+    app.add_error_handler(Expired, gone)
     app.add_error_handler(pykka.Timeout, unavailable)
     app.add_error_handler(pykka.ActorDeadError, unavailable)

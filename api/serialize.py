@@ -53,3 +53,14 @@ def task(t: Task) -> dict[str, Any]:
         "finished_at": rfc3339(t.finished_at),
         "version": t.version,
     }
+
+
+def event(e) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "time": rfc3339(e.time),
+        "kind": e.kind,
+        "object": e.object,
+        "reason": e.reason,
+        "message": e.message,
+    }

@@ -21,7 +21,12 @@ POLL_SECONDS = 0.2
 
 
 class Server:
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8, **adjustments) -> None:
+    def __init__(
+        self, app, host: str = "127.0.0.1", port: int = 8080, threads: int = 8, on_stop=(), **adjustments
+    ) -> None:
+        """``on_stop``: callables run first when stopping, e.g. to end open
+        event streams so that their threads come back."""
+        self._on_stop = list(on_stop)
         adjustments.setdefault("connection_limit", 1000)
         adjustments.setdefault("channel_timeout", 60)
         adjustments.setdefault("max_request_body_size", 8 * 1024 * 1024)
@@ -52,6 +57,8 @@ class Server:
             while not self._stopping.is_set():
                 waitress.wasyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)
         finally:
+            for callback in self._on_stop:
+                callback()
             server.task_dispatcher.shutdown(timeout=5)
             server.close()
             waitress.wasyncore.close_all(server._map)

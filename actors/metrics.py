@@ -1,0 +1,72 @@
+"""The control plane's Prometheus metrics, in a registry of their own.
+
+Each control plane gets its own ``CollectorRegistry`` (a metric registered
+twice in one registry raises, and tests start many control planes).
+Counters and histograms are updated where things happen (the controller, the
+HTTP middleware); gauges of tasks by status and nodes by health are read from
+the datastore's running counts at scrape time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.scheduling_attempts = Counter(
+            "orchestrator_scheduling_attempts", "Placement decisions made for pending tasks", registry=r
+        )
+        self.scheduling_failures = Counter(
+            "orchestrator_scheduling_failures", "Placement decisions that found no node with room", registry=r
+        )
+        self.scheduling_duration = Histogram(
+            "orchestrator_scheduling_duration_seconds",
+            "Time the scheduler took to decide, per task (a batch's time over its size)",
+            buckets=(0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.1),
+            registry=r,
+        )
+        self.create_to_scheduled = Histogram(
+            "orchestrator_task_create_to_scheduled_seconds",
+            "From a task's creation to its binding to a node (first placement only)",
+            buckets=LATENCY_BUCKETS, registry=r,
+        )
+        self.reconcile_duration = Histogram(
+            "orchestrator_reconcile_duration_seconds", "Time one reconcile took", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.http_duration = Histogram(
+            "orchestrator_http_request_duration_seconds",
+            "HTTP request latency by route template, method and status code",
+            ["route", "method", "status"], buckets=LATENCY_BUCKETS, registry=r,
+        )
+
+    def watch_counts(self, counts: Callable[[], dict[str, dict[str, int]]]) -> None:
+        """Read tasks by status and nodes by health from ``counts`` at scrape."""
+        self.registry.register(_Counts(counts))
+
+
+class _Counts(Collector):
+    def __init__(self, counts: Callable[[], dict[str, dict[str, int]]]) -> None:
+        self._counts = counts
+
+    def describe(self) -> list:
+        return []  # unknown until scraped; keeps registration from calling collect()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = self._counts()
+        tasks = GaugeMetricFamily("orchestrator_tasks", "Tasks by status", labels=["status"])
+        for status, n in counts["tasks"].items():
+            tasks.add_metric([status], n)
+        nodes = GaugeMetricFamily("orchestrator_nodes", "Nodes by health", labels=["health"])
+        for health, n in counts["nodes"].items():
+            nodes.add_metric([health], n)
+        yield tasks
+        yield nodes

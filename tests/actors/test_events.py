@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from actors.event_recorder import EventRecorder, Expired
+from actors.events import derive
+from actors.models import TaskStatus
+from tests.helpers import make_node, make_task
+
+n = make_node("n1")
+t = make_task("t1")
+running = dataclasses.replace(t, status=TaskStatus.RUNNING, node="n1", attempts=1)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reasons"),
+    [
+        (None, n, ["Registered"]),
+        (n, None, ["Deleted"]),
+        (n, dataclasses.replace(n, healthy=False), ["Unhealthy"]),
+        (dataclasses.replace(n, healthy=False), n, ["Recovered"]),
+        (n, dataclasses.replace(n, schedulable=False), ["Cordoned"]),
+        (dataclasses.replace(n, schedulable=False), n, ["Uncordoned"]),
+        (n, dataclasses.replace(n, healthy=False, schedulable=False), ["Unhealthy", "Cordoned"]),
+        (n, dataclasses.replace(n, last_heartbeat=99.0), []),
+        (n, dataclasses.replace(n, labels={"a": "b"}), []),
+        (None, t, ["Created"]),
+        (t, None, ["Deleted"]),
+        (t, dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1", attempts=1), ["Scheduled"]),
+        (dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1"), running, ["Started"]),
+        (running, dataclasses.replace(running, status=TaskStatus.SUCCEEDED), ["Succeeded"]),
+        (running, dataclasses.replace(running, status=TaskStatus.FAILED), ["Failed"]),
+        (running, dataclasses.replace(t, message="node 'n1' became unhealthy; rescheduling"), ["Rescheduled"]),
+        (t, dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"), ["FailedScheduling"]),
+        (dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"),
+         dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"), []),
+    ],
+)
+def test_changes_become_events(before, after, reasons):
+    assert [reason for _, _, reason, _ in derive(before, after)] == reasons
+
+
+def test_event_messages_say_what_happened():
+    ((kind, obj, reason, message),) = derive(t, dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1", attempts=2))
+    assert (kind, obj, reason) == ("task", "t1", "Scheduled")
+    assert message == "assigned to node n1 (attempt 2)"
+    ((_, _, _, why),) = derive(t, dataclasses.replace(t, message="0/3 nodes available: 3 insufficient cpu"))
+    assert why == "0/3 nodes available: 3 insufficient cpu"
+
+
+def test_the_recorder_numbers_filters_and_pages(clock):
+    recorder = EventRecorder(clock)
+    recorder.record([(None, n), (None, t)])
+    recorder.record([(t, dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1", attempts=1))])
+    assert [e.seq for e in recorder.list()] == [1, 2, 3]
+    assert [e.reason for e in recorder.list(since=1)] == ["Created", "Scheduled"]
+    assert [e.reason for e in recorder.list(object="t1")] == ["Created", "Scheduled"]
+    assert [e.object for e in recorder.list(kind="node")] == ["n1"]
+    assert [e.seq for e in recorder.list(limit=2)] == [1, 2]
+    assert recorder.list(since=3) == [] and recorder.list(since=99) == []
+    assert recorder.feed.seq == 3
+    assert {e.time for e in recorder.list()} == {clock.now}
+
+
+def test_the_log_is_bounded_and_says_when_a_start_is_gone(clock):
+    recorder = EventRecorder(clock, capacity=3)
+    for i in range(5):
+        recorder.record([(None, make_task(f"t{i}"))])
+    assert [e.seq for e in recorder.list(since=2)] == [3, 4, 5]
+    with pytest.raises(Expired, match="oldest kept is 3"):
+        recorder.list(since=1)
+    assert [e.seq for e in recorder.list(since=4)] == [5]
+
+
+def test_read_tells_a_watcher_where_it_got_to_even_without_a_match(clock):
+    recorder = EventRecorder(clock)
+    recorder.record([(None, n), (None, t)])
+    events, head = recorder.read(0, object="nobody")
+    assert (events, head) == ([], 2)
