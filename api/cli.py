@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 import pykka
 
@@ -14,6 +15,7 @@ from actors import Settings, start_control_plane
 from actors.errors import StoreError
 from actors.stores import STORE_HELP, open_backend
 from actors.scheduling import DEFAULT_POLICY, POLICIES
+from api import commands as commands_module
 from api.app import create_app
 from api.server import Server
 
@@ -39,7 +41,31 @@ def _positive(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orchestrator", description="A Kubernetes-like control plane simulator.")
+    client = argparse.ArgumentParser(add_help=False)
+    client.add_argument("--server", default=None, metavar="URL",
+                        help=f"the API server (default $ORCHESTRATOR_URL, else {commands_module.DEFAULT_SERVER})")
     commands = parser.add_subparsers(dest="command", required=True)
+    kinds = "nodes, tasks or deployments"
+    get = commands.add_parser("get", parents=[client], help=f"list {kinds}")
+    get.add_argument("kind", help=kinds)
+    get.add_argument("names", nargs="*", help="only these")
+    get.add_argument("-o", "--output", choices=["wide", "json", "yaml"], help="more columns, or the objects as JSON or YAML")
+    get.add_argument("-w", "--watch", action="store_true", help="after listing, print each change as it happens")
+    describe = commands.add_parser("describe", parents=[client], help="show one object and its recent events")
+    describe.add_argument("kind", help=kinds)
+    describe.add_argument("name")
+    apply = commands.add_parser("apply", parents=[client], help="create or update objects from a YAML or JSON file")
+    apply.add_argument("-f", "--filename", required=True, help="the file ('-' for standard input)")
+    delete = commands.add_parser("delete", parents=[client], help="delete objects")
+    delete.add_argument("kind", help=kinds)
+    delete.add_argument("names", nargs="+")
+    for name, help_text in (("cordon", "mark a node unschedulable"), ("uncordon", "mark a node schedulable")):
+        command = commands.add_parser(name, parents=[client], help=help_text)
+        command.add_argument("node")
+    scale = commands.add_parser("scale", parents=[client], help="set a deployment's replicas")
+    scale.add_argument("kind", help="deployment")
+    scale.add_argument("name")
+    scale.add_argument("--replicas", type=int, required=True)
     serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
@@ -111,19 +137,46 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run_client_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    c = commands_module
+    try:
+        api = c.Api(args.server or c.default_server())
+        try:
+            if args.command == "get":
+                return c.get(api, args.kind, args.names, args.output, args.watch, out)
+            if args.command == "describe":
+                return c.describe(api, args.kind, args.name, out)
+            if args.command == "apply":
+                return c.apply(api, args.filename, out, err)
+            if args.command == "delete":
+                return c.delete(api, args.kind, args.names, out)
+            if args.command in ("cordon", "uncordon"):
+                return c.cordon(api, args.node, args.command == "uncordon", out)
+            if args.command == "scale":
+                return c.scale(api, args.kind, args.name, args.replicas, out)
+        finally:
+            api.close()
+    except c.CommandError as exc:
+        err.write(f"{exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "serve":
+        return run_client_command(args, out or sys.stdout, err or sys.stderr)
     logging.basicConfig(
         level=getattr(logging, args.log_level.upper()),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command == "serve":
-        try:
-            return serve(args)
-        except OSError as exc:
-            print(f"orchestrator: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
-            return 1
-    return 2
+    try:
+        return serve(args)
+    except OSError as exc:
+        print(f"orchestrator: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ class Events:
         if kind is not None and kind not in KINDS:
             raise falcon.HTTPInvalidParam(f"must be one of {', '.join(KINDS)}", "kind")
         limit = req.get_param_as_int("limit", min_value=1, max_value=100_000)
+        resp.set_header("X-Last-Seq", str(self.feed.seq))  # where a watch after this list starts
         if not req.get_param_as_bool("watch", default=False):
             events = self.recorder.list(since, object_id, kind, limit).get(timeout=self.timeout)
             resp.media = [serialize.event(e) for e in events]

@@ -1,0 +1,147 @@
+"""kubectl-like tables and ages for the CLI: pure functions over API JSON."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+NONE = "<none>"
+
+
+def parse_time(text: str | None) -> datetime.datetime | None:
+    if not text:
+        return None
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def age(since: str | None, now: datetime.datetime) -> str:
+    """kubectl's short ages: 45s, 3m20s, 25m, 5h30m, 20h, 3d."""
+    start = parse_time(since)
+    if start is None:
+        return NONE
+    seconds = max(int((now - start).total_seconds()), 0)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 120:
+        return f"{seconds}s"
+    if minutes < 10:
+        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
+    if hours < 3:
+        return f"{minutes}m"
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if days < 2:
+        return f"{hours}h"
+    return f"{days}d"
+
+
+def render(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded to their widest cell, three spaces apart, like kubectl."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    lines = ["   ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in [headers, *rows]]
+    return "\n".join(lines)
+
+
+def node_status(node: dict[str, Any]) -> str:
+    status = "Ready" if node["healthy"] else "NotReady"
+    return status if node["schedulable"] else status + ",SchedulingDisabled"
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
+
+
+def node_row(node: dict[str, Any], now: datetime.datetime, wide: bool = False) -> list[str]:
+    row = [node["id"], node_status(node), age(node["created_at"], now)]
+    if wide:
+        row += [
+            f"{node['allocated']['cpu']}m/{node['capacity']['cpu']}m",
+            f"{node['allocated']['memory']}Mi/{node['capacity']['memory']}Mi",
+            "true" if node["simulated"] else "false",
+            _labels(node["labels"]),
+        ]
+    return row
+
+
+NODE_HEADERS = ["NAME", "STATUS", "AGE"]
+NODE_WIDE = ["CPU", "MEMORY", "SIMULATED", "LABELS"]
+
+
+def task_status(task: dict[str, Any]) -> str:
+    return task["status"].capitalize()
+
+
+def task_row(task: dict[str, Any], now: datetime.datetime, wide: bool = False) -> list[str]:
+    row = [task["id"], task_status(task), task["node"] or NONE, age(task["created_at"], now)]
+    if wide:
+        row += [
+            f"{task['resources']['cpu']}m",
+            f"{task['resources']['memory']}Mi",
+            str(task["attempts"]),
+            task["message"] or NONE,
+        ]
+    return row
+
+
+TASK_HEADERS = ["NAME", "STATUS", "NODE", "AGE"]
+TASK_WIDE = ["CPU", "MEMORY", "ATTEMPTS", "MESSAGE"]
+
+
+def deployment_row(deployment: dict[str, Any], now: datetime.datetime, wide: bool = False) -> list[str]:
+    row = [
+        deployment["id"],
+        f"{deployment.get('ready', 0)}/{deployment['replicas']}",
+        str(deployment.get("available", deployment.get("ready", 0))),
+        age(deployment.get("created_at"), now),
+    ]
+    if wide:
+        template = deployment.get("template", {})
+        resources = template.get("resources", {})
+        row += [f"{resources.get('cpu', 0)}m", f"{resources.get('memory', 0)}Mi", _labels(template.get("node_selector", {}))]
+    return row
+
+
+DEPLOYMENT_HEADERS = ["NAME", "READY", "AVAILABLE", "AGE"]
+DEPLOYMENT_WIDE = ["CPU", "MEMORY", "SELECTOR"]
+
+KINDS = {
+    # kind: (collection path, headers, wide headers, row function)
+    "node": ("nodes", NODE_HEADERS, NODE_WIDE, node_row),
+    "task": ("tasks", TASK_HEADERS, TASK_WIDE, task_row),
+    "deployment": ("deployments", DEPLOYMENT_HEADERS, DEPLOYMENT_WIDE, deployment_row),
+}
+ALIASES = {
+    "node": "node", "nodes": "node", "no": "node",
+    "task": "task", "tasks": "task",
+    "deployment": "deployment", "deployments": "deployment", "deploy": "deployment",
+}
+
+
+def table(kind: str, objects: Sequence[dict[str, Any]], now: datetime.datetime, wide: bool = False,
+          headers: bool = True) -> str:
+    _, head, wide_head, row = KINDS[kind]
+    rows = [row(o, now, wide) for o in objects]
+    columns = head + (wide_head if wide else [])
+    text = render(columns, rows)
+    return text if headers else "\n".join(text.splitlines()[1:])
+
+
+def describe(kind: str, obj: dict[str, Any], events: Sequence[dict[str, Any]], now: datetime.datetime) -> str:
+    """``kubectl describe``: the fields, then the object's recent events."""
+    lines = []
+    width = max(len(key) for key in obj) + 2
+    for key, value in obj.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items()) or NONE
+        elif value is None or value == "":
+            value = NONE
+        label = key.replace("_", " ").capitalize() + ":"
+        lines.append(f"{label:<{width}} {value}")
+    lines.append("Events:")
+    if not events:
+        lines.append("  <none>")
+    else:
+        rows = [[e["reason"], age(e["time"], now), e["message"]] for e in events]
+        lines.extend("  " + line for line in render(["REASON", "AGE", "MESSAGE"], rows).splitlines())
+    return "\n".join(lines)
