@@ -42,6 +42,7 @@ from actors.models import Node, Task
 from actors.scheduler import SchedulerProxy
 from actors.scheduling import Placement
 from actors.store_ops import Op, RequireNodeReady, Update
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ def _stranded_reason(task: Task, nodes: dict[str, Node]) -> str:
     return f"node '{task.node}' was deleted; rescheduling"
 
 
-class ControllerActor(pykka.ThreadingActor, Controller):
+class ControllerActor(Supervisable, pykka.ThreadingActor, Controller):
     def __init__(
         self,
         datastore: DatastoreProxy,

@@ -28,9 +28,23 @@ from typing import Protocol
 import pykka
 from sortedcontainers import SortedList
 
+from actors.errors import (
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    OrchestratorError,
+    VersionConflict,
+)
+from actors.models import (
+    NO_RESOURCES,
+    Node,
+    Record,
+    Resources,
+    Task,
+    TaskStatus,
+    kind_of,
+)
 from actors.reply import Reply
-from actors.errors import AlreadyExists, Conflict, NotFound, OrchestratorError, VersionConflict
-from actors.models import NO_RESOURCES, Node, Record, Resources, Task, TaskStatus, kind_of
 from actors.store_ops import Create, Delete, Op, RequireNodeReady, Update
 
 logger = logging.getLogger(__name__)

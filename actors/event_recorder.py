@@ -17,6 +17,7 @@ import pykka
 
 from actors.errors import OrchestratorError
 from actors.events import Change, Event, derive
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class EventRecorder:
         self.clock = clock
         self.feed = feed or EventFeed()
         self._events: collections.deque[Event] = collections.deque(maxlen=capacity)
-        self._seq = 0
+        self._seq = self.feed.seq  # a restarted recorder carries on numbering
 
     def record(self, changes: Sequence[Change]) -> None:
         now = self.clock()
@@ -118,7 +119,7 @@ class EventRecorder:
         return self._seq
 
 
-class EventRecorderActor(pykka.ThreadingActor, EventRecorder):
+class EventRecorderActor(Supervisable, pykka.ThreadingActor, EventRecorder):
     def __init__(self, clock: Callable[[], float], capacity: int = DEFAULT_CAPACITY, feed: EventFeed | None = None) -> None:
         pykka.ThreadingActor.__init__(self)
         EventRecorder.__init__(self, clock, capacity, feed)

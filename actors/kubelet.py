@@ -27,6 +27,7 @@ from actors.datastore import DatastoreProxy
 from actors.lifecycle import with_status
 from actors.models import Task, TaskStatus
 from actors.store_ops import Update
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ class Kubelet:
             self.wake_at(due)
 
 
-class KubeletActor(pykka.ThreadingActor, Kubelet):
+class KubeletActor(Supervisable, pykka.ThreadingActor, Kubelet):
     def __init__(
         self,
         datastore: DatastoreProxy,

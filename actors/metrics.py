@@ -42,6 +42,9 @@ class Metrics:
         self.reconcile_duration = Histogram(
             "orchestrator_reconcile_duration_seconds", "Time one reconcile took", buckets=LATENCY_BUCKETS, registry=r
         )
+        self.actor_restarts = Counter(
+            "orchestrator_actor_restarts", "Actors the supervisor restarted after a crash", ["actor"], registry=r
+        )
         self.http_duration = Histogram(
             "orchestrator_http_request_duration_seconds",
             "HTTP request latency by route template, method and status code",

@@ -17,6 +17,7 @@ from actors.lifecycle import requeued
 from actors.models import Node, NodeChanges, NodeSpec
 from actors.retry import check_version, retry_on_conflict
 from actors.store_ops import Create, Delete, Update
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class NodeManager:
         return revision
 
 
-class NodeManagerActor(pykka.ThreadingActor, NodeManager):
+class NodeManagerActor(Supervisable, pykka.ThreadingActor, NodeManager):
     def __init__(self, datastore: DatastoreProxy, clock: Callable[[], float], on_change: Callable[..., object] = _noop) -> None:
         pykka.ThreadingActor.__init__(self)
         NodeManager.__init__(self, datastore, clock, on_change)

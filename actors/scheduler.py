@@ -15,6 +15,7 @@ import pykka
 from actors.errors import ValidationError
 from actors.models import Node, Task
 from actors.scheduling import DEFAULT_POLICY, POLICIES, Decision, Placement, place_all
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Scheduler:
         return decisions
 
 
-class SchedulerActor(pykka.ThreadingActor, Scheduler):
+class SchedulerActor(Supervisable, pykka.ThreadingActor, Scheduler):
     def __init__(self, policy: str = DEFAULT_POLICY) -> None:
         pykka.ThreadingActor.__init__(self)
         Scheduler.__init__(self, policy)

@@ -24,15 +24,26 @@ from collections.abc import Callable
 
 import pykka
 
-from actors.controller import BATCH_SIZE, ControllerActor, ControllerProxy
+from actors.controller import BATCH_SIZE, ControllerActor
+from actors.datastore import (
+    Backend,
+    ChangeFeed,
+    DatastoreActor,
+    DatastoreProxy,
+    MemoryBackend,
+)
+from actors.event_recorder import (
+    DEFAULT_CAPACITY,
+    EventFeed,
+    EventRecorderActor,
+)
+from actors.kubelet import KubeletActor
 from actors.metrics import Metrics
-from actors.datastore import Backend, ChangeFeed, DatastoreActor, DatastoreProxy, MemoryBackend
-from actors.event_recorder import DEFAULT_CAPACITY, EventFeed, EventRecorderActor, EventRecorderProxy
-from actors.kubelet import KubeletActor, KubeletProxy
-from actors.node_manager import NodeManagerActor, NodeManagerProxy
-from actors.scheduler import SchedulerActor, SchedulerProxy
+from actors.node_manager import NodeManagerActor
+from actors.scheduler import SchedulerActor
 from actors.scheduling import DEFAULT_POLICY
-from actors.task_manager import TaskManagerActor, TaskManagerProxy
+from actors.supervisor import Child, Handle, SupervisorActor, SupervisorProxy
+from actors.task_manager import TaskManagerActor
 from actors.timer import TimerActor, TimerProxy
 
 logger = logging.getLogger(__name__)
@@ -57,20 +68,24 @@ class Settings:
 
 @dataclasses.dataclass
 class ControlPlane:
+    """The running actors. The supervised ones are :class:`Handle` objects,
+    used like proxies, that keep pointing at the live actor across restarts."""
+
     settings: Settings
     feed: ChangeFeed
     events_feed: EventFeed
-    events: EventRecorderProxy
+    events: Handle
     datastore: DatastoreProxy
-    scheduler: SchedulerProxy
-    kubelet: KubeletProxy
-    controller: ControllerProxy
-    node_manager: NodeManagerProxy
-    task_manager: TaskManagerProxy
+    scheduler: Handle
+    kubelet: Handle
+    controller: Handle
+    node_manager: Handle
+    task_manager: Handle
     timer: TimerProxy | None
+    supervisor: SupervisorProxy
     backend: Backend
     metrics: Metrics
-    _refs: list[pykka.ActorRef] = dataclasses.field(default_factory=list)
+    _order: list[Handle | pykka.ActorProxy] = dataclasses.field(default_factory=list)
 
     def wait_durable(self, revision: int, timeout: float) -> None:
         """Block until every change up to ``revision`` is durable; the API
@@ -78,19 +93,25 @@ class ControlPlane:
         self.backend.wait_durable(revision, timeout)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """End every watch, then stop every actor, newest first; safe to call twice."""
+        """End every watch, stop supervising, then stop every actor, newest
+        first; safe to call twice."""
         self.events_feed.close()
-        for ref in reversed(self._refs):
+        if self.supervisor.actor_ref.is_alive():
             try:
-                ref.stop(timeout=timeout)
+                self.supervisor.stop_supervising().get(timeout=timeout)
+            except (pykka.ActorDeadError, pykka.Timeout):
+                pass
+        for target in reversed(self._order):
+            try:
+                target.actor_ref.stop(timeout=timeout)
             except pykka.Timeout:
-                logger.warning("actor %s did not stop within %.0f s", ref, timeout)
-        self._refs.clear()
+                logger.warning("actor %s did not stop within %.0f s", target.actor_ref, timeout)
+            except pykka.ActorDeadError:
+                pass
+        self._order.clear()
 
 
-def _start(refs: list[pykka.ActorRef], actor_class: type[pykka.ThreadingActor], *args: object) -> pykka.ActorProxy:
-    ref = actor_class.start(*args)
-    refs.append(ref)
+def _ping(ref: pykka.ActorRef) -> pykka.ActorProxy:
     proxy = ref.proxy()
     proxy.actor_urn.get(timeout=START_TIMEOUT)  # a round trip: on_start has run
     return proxy
@@ -98,55 +119,97 @@ def _start(refs: list[pykka.ActorRef], actor_class: type[pykka.ThreadingActor], 
 
 def start_control_plane(settings: Settings | None = None, backend: Backend | None = None) -> ControlPlane:
     """Start every actor over ``backend`` (memory by default; the caller
-    opens it, and the datastore closes it when stopped). On failure, stop
-    what was started and re-raise."""
+    opens it, and the datastore closes it when stopped), in dependency order,
+    each supervised but the datastore and the timer. On failure, stop what
+    was started and re-raise."""
     settings = settings or Settings()
     backend = backend or MemoryBackend()
     clock = settings.clock
-    refs: list[pykka.ActorRef] = []
+    order: list[Handle | pykka.ActorProxy] = []
+    metrics = Metrics()
+    supervisor: SupervisorProxy = _ping(SupervisorActor.start(lambda name: metrics.actor_restarts.labels(name).inc()))
+    order.append(supervisor)
+
+    def supervised(name: str, start, after_restart=None) -> Handle:
+        handle = Handle(name, _ping(start()))
+        order.append(handle)
+        handle.set_failure_hook(supervisor.hook_for(name).get(timeout=START_TIMEOUT)).get(timeout=START_TIMEOUT)
+        supervisor.watch(Child(handle, start, after_restart)).get(timeout=START_TIMEOUT)
+        return handle
+
     try:
         feed = ChangeFeed()
         events_feed = EventFeed()
-        events = _start(refs, EventRecorderActor, clock, settings.event_capacity, events_feed)
-        datastore = _start(refs, DatastoreActor, backend, feed)
-        datastore.set_on_commit(events.record).get(timeout=START_TIMEOUT)
-        scheduler = _start(refs, SchedulerActor, settings.policy)
-        kubelet = _start(refs, KubeletActor, datastore, clock)
-        metrics = Metrics()
+        events = supervised("event-recorder", lambda: EventRecorderActor.start(clock, settings.event_capacity, events_feed))
+        datastore: DatastoreProxy = _ping(DatastoreActor.start(backend, feed))
+        order.append(datastore)
+        datastore.set_on_commit(events.later("record")).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
-        controller = _start(
-            refs, ControllerActor, datastore, scheduler, clock, settings.node_timeout, kubelet.start_tasks,
-            BATCH_SIZE, metrics,
+        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy))
+        # The kubelet and the controller call each other (by tell): each
+        # gets the other's handle through a late-bound callable.
+        handles: dict[str, Handle] = {}
+
+        def start_kubelet() -> pykka.ActorRef:
+            return KubeletActor.start(datastore, clock, _late(handles, "controller", "request_reconcile"), _wake(handles))
+
+        kubelet = supervised("kubelet", start_kubelet, lambda h: h.resync())
+        handles["kubelet"] = kubelet
+        controller = supervised(
+            "controller",
+            lambda: ControllerActor.start(
+                datastore, scheduler, clock, settings.node_timeout, kubelet.later("start_tasks"), BATCH_SIZE, metrics,
+            ),
+            lambda h: h.request_reconcile(),
         )
+        handles["controller"] = controller
         timer = None
         if settings.start_timer:
-            timer = _start(refs, TimerActor, clock, settings.reconcile_interval, [controller.tick])
-            kubelet.set_hooks(controller.request_reconcile, _waker(timer, kubelet)).get(timeout=START_TIMEOUT)
-        else:
-            kubelet.set_hooks(controller.request_reconcile, _ignore).get(timeout=START_TIMEOUT)
-        node_manager = _start(refs, NodeManagerActor, datastore, clock, controller.request_reconcile)
-        task_manager = _start(refs, TaskManagerActor, datastore, clock, controller.request_reconcile)
+            timer = _ping(TimerActor.start(
+                clock, settings.reconcile_interval, [controller.later("tick"), lambda: supervisor.check()],
+            ))
+            order.append(timer)
+            handles["timer"] = Handle("timer", timer)
+        node_manager = supervised(
+            "node-manager", lambda: NodeManagerActor.start(datastore, clock, controller.later("request_reconcile"))
+        )
+        task_manager = supervised(
+            "task-manager", lambda: TaskManagerActor.start(datastore, clock, controller.later("request_reconcile"))
+        )
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
     except BaseException:
-        for ref in reversed(refs):
-            ref.stop()
+        for target in reversed(order):
+            target.actor_ref.stop()
         raise
     logger.info("control plane started: policy %s, reconcile every %s s, node timeout %s s",
                 settings.policy, settings.reconcile_interval, settings.node_timeout)
     return ControlPlane(
-        settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore, scheduler=scheduler, kubelet=kubelet,
-        controller=controller, node_manager=node_manager, task_manager=task_manager, timer=timer,
-        backend=backend, metrics=metrics, _refs=refs,
+        settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore,
+        scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
+        task_manager=task_manager, timer=timer, supervisor=supervisor, backend=backend, metrics=metrics,
+        _order=order,
     )
 
 
-def _ignore(when: float) -> None:
-    pass
+def _late(handles: dict[str, Handle], name: str, method: str):
+    """Call ``method`` of the actor registered under ``name`` when called
+    (it may be started, or restarted, after the caller)."""
+
+    def call(*args, **kwargs):
+        handle = handles.get(name)
+        return None if handle is None else getattr(handle, method)(*args, **kwargs)
+
+    return call
 
 
-def _waker(timer: TimerProxy, kubelet: KubeletProxy) -> Callable[[float], object]:
+def _wake(handles: dict[str, Handle]) -> Callable[[float], object]:
+    """The kubelet's alarm clock: the timer calls the kubelet's tick at a time."""
+
     def wake_at(when: float) -> object:
-        return timer.wake_at(when, kubelet.tick)
+        timer, kubelet = handles.get("timer"), handles.get("kubelet")
+        if timer is None or kubelet is None:
+            return None
+        return timer.wake_at(when, kubelet.later("tick"))
 
     return wake_at

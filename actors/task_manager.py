@@ -14,12 +14,13 @@ from collections.abc import Callable
 import pykka
 
 from actors.datastore import DatastoreProxy
-from actors.reply import Reply
 from actors.errors import AlreadyExists
 from actors.lifecycle import check_transition, with_status
 from actors.models import Task, TaskSpec, TaskStatus
+from actors.reply import Reply
 from actors.retry import check_version, retry_on_conflict
 from actors.store_ops import Create, Delete, Update
+from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class TaskManager:
         return revision
 
 
-class TaskManagerActor(pykka.ThreadingActor, TaskManager):
+class TaskManagerActor(Supervisable, pykka.ThreadingActor, TaskManager):
     def __init__(
         self,
         datastore: DatastoreProxy,

@@ -13,8 +13,8 @@ import pykka
 
 from actors import Settings, start_control_plane
 from actors.errors import StoreError
-from actors.stores import STORE_HELP, open_backend
 from actors.scheduling import DEFAULT_POLICY, POLICIES
+from actors.stores import STORE_HELP, open_backend
 from api import commands as commands_module
 from api.app import create_app
 from api.server import Server

@@ -11,8 +11,14 @@ import logging
 import falcon
 import pykka
 
+from actors.errors import (
+    AlreadyExists,
+    Conflict,
+    NotFound,
+    Unavailable,
+    ValidationError,
+)
 from actors.event_recorder import Expired
-from actors.errors import AlreadyExists, Conflict, NotFound, Unavailable, ValidationError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from actors.errors import ValidationError
-from actors.models import DEFAULT_CAPACITY, OUTCOMES, NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.models import (
+    DEFAULT_CAPACITY,
+    OUTCOMES,
+    NodeChanges,
+    NodeSpec,
+    Resources,
+    TaskSpec,
+    TaskStatus,
+)
 from api.quantity import cpu_millicores, memory_mib
 
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"

@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from api.body import MAX_BODY_BYTES
-from tests.api.conftest import assert_error, get_task, post_node, post_task, send_raw, snapshot
+from tests.api.conftest import (
+    assert_error,
+    get_task,
+    post_node,
+    post_task,
+    send_raw,
+    snapshot,
+)
 
 WRITES = [("POST", "/nodes"), ("POST", "/tasks"), ("PUT", "/nodes/n1"), ("PUT", "/tasks/t1")]
 

@@ -7,7 +7,14 @@ import math
 import pytest
 
 from actors.errors import ValidationError
-from actors.models import DEFAULT_CAPACITY, NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.models import (
+    DEFAULT_CAPACITY,
+    NodeChanges,
+    NodeSpec,
+    Resources,
+    TaskSpec,
+    TaskStatus,
+)
 from api.validation import (
     MAX_DURATION,
     MAX_LABELS,
