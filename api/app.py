@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import falcon
 
 from actors.system import ControlPlane
 from api import errors, resources
+from api.auth import BearerAuth
 from api.events import Events
 from api.metrics import MetricsResource, RequestTimer
 
 
 def create_app(
-    control_plane: ControlPlane, timeout: float = resources.DEFAULT_TIMEOUT, max_watches: int = 4
+    control_plane: ControlPlane,
+    timeout: float = resources.DEFAULT_TIMEOUT,
+    max_watches: int = 4,
+    tokens: Mapping[str, str] | None = None,
 ) -> falcon.App:
     """A WSGI app serving ``control_plane``; ``timeout`` is how many seconds
     a request waits on the actors before it gets a 503; ``max_watches`` how
-    many event streams may hold a server thread at once."""
+    many event streams may hold a server thread at once; ``tokens`` (token
+    to role) turns access control on."""
     metrics = getattr(control_plane, "metrics", None)
-    app = falcon.App(middleware=[RequestTimer(metrics)] if metrics is not None else [])
+    middleware: list = [RequestTimer(metrics)] if metrics is not None else []
+    if tokens:
+        middleware.append(BearerAuth(tokens))
+    app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
     durable = control_plane.wait_durable

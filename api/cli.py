@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,6 +18,7 @@ from actors.errors import StoreError
 from actors.scheduling import DEFAULT_POLICY, POLICIES
 from actors.stores import STORE_HELP, open_backend
 from api import commands as commands_module
+from api.auth import TokenFileError, load_token_file
 from api.app import create_app
 from api.server import Server
 
@@ -44,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     client = argparse.ArgumentParser(add_help=False)
     client.add_argument("--server", default=None, metavar="URL",
                         help=f"the API server (default $ORCHESTRATOR_URL, else {commands_module.DEFAULT_SERVER})")
+    client.add_argument("--token", default=None,
+                        help="bearer token for a server with --token-file (default $ORCHESTRATOR_TOKEN)")
     commands = parser.add_subparsers(dest="command", required=True)
     kinds = "nodes, tasks or deployments"
     get = commands.add_parser("get", parents=[client], help=f"list {kinds}")
@@ -67,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("name")
     scale.add_argument("--replicas", type=int, required=True)
     serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; others need --token-file or --insecure)")
+    serve.add_argument("--token-file", metavar="FILE",
+                       help="turn on bearer tokens: lines of 'TOKEN ROLE', role admin or viewer")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow a non-loopback --host without tokens (anyone who can connect may write)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080; 0 picks a free one)")
     serve.add_argument("--store", default="sqlite:orchestrator.db", metavar="STORE",
                        help=f"where state is kept: {STORE_HELP} (default sqlite:orchestrator.db)")
@@ -90,7 +100,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def serve(args: argparse.Namespace) -> int:
+    tokens = None
+    if args.token_file:
+        try:
+            tokens = load_token_file(args.token_file)
+        except TokenFileError as exc:
+            print(f"orchestrator: {exc}", file=sys.stderr)
+            return 2
+    if not _loopback(args.host) and tokens is None and not args.insecure:
+        print(
+            f"orchestrator: refusing to listen on {args.host} without access control; "
+            "give --token-file FILE, or --insecure to accept writes from anyone who can connect",
+            file=sys.stderr,
+        )
+        return 2
     try:
         backend = open_backend(args.store, args.fsync)
     except StoreError as exc:
@@ -111,7 +142,7 @@ def serve(args: argparse.Namespace) -> int:
     try:
         max_watches = args.max_watches if args.max_watches is not None else max(1, args.threads // 2)
         server = Server(
-            create_app(control_plane, max_watches=max_watches),
+            create_app(control_plane, max_watches=max_watches, tokens=tokens),
             host=args.host, port=args.port, threads=args.threads,
             on_stop=[control_plane.events_feed.close],
         )
@@ -140,7 +171,7 @@ def serve(args: argparse.Namespace) -> int:
 def run_client_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     c = commands_module
     try:
-        api = c.Api(args.server or c.default_server())
+        api = c.Api(args.server or c.default_server(), token=args.token or os.environ.get("ORCHESTRATOR_TOKEN"))
         try:
             if args.command == "get":
                 return c.get(api, args.kind, args.names, args.output, args.watch, out)

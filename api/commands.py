@@ -38,8 +38,9 @@ def default_server() -> str:
 class Api:
     """A keep-alive connection to the server speaking JSON."""
 
-    def __init__(self, server: str, timeout: float = 30.0) -> None:
+    def __init__(self, server: str, timeout: float = 30.0, token: str | None = None) -> None:
         self.server = server.rstrip("/")
+        self._auth = {"Authorization": f"Bearer {token}"} if token else {}
         parts = urllib.parse.urlsplit(self.server)
         if parts.scheme != "http" or not parts.hostname:
             raise CommandError(f"error: --server must be an http:// URL, not '{server}'")
@@ -50,7 +51,7 @@ class Api:
         payload = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if payload is not None else {}
         try:
-            self._conn.request(method, path, body=payload, headers=headers)
+            self._conn.request(method, path, body=payload, headers={**headers, **self._auth})
             response = self._conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -84,7 +85,7 @@ class Api:
         """Events after ``since`` of one kind, as they happen (Server-Sent Events)."""
         conn = http.client.HTTPConnection(self._host, self._port, timeout=None)
         try:
-            conn.request("GET", f"/events?watch=true&kind={kind}&since={since}")
+            conn.request("GET", f"/events?watch=true&kind={kind}&since={since}", headers=self._auth)
             response = conn.getresponse()
             if response.status != 200:
                 data = json.loads(response.read() or b"{}")

@@ -47,7 +47,8 @@ class ServerProcess:
         return self._log.read()
 
 
-def run_cli(*args: str, timeout: float = 20) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 20, input_text: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        input=input_text,
     )
