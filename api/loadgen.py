@@ -11,6 +11,7 @@ import collections
 import dataclasses
 import http.client
 import json
+import math
 import os
 import signal
 import statistics
@@ -20,7 +21,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -38,10 +39,7 @@ class Run:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+        return percentile(sorted(self.latencies), p) if self.latencies else 0.0
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -53,6 +51,19 @@ class Run:
             "mean_ms": round(statistics.fmean(self.latencies) * 1000, 2) if self.latencies else 0.0,
             "statuses": dict(self.statuses),
         }
+
+
+def percentile(ordered: Sequence[float], p: float) -> float | None:
+    """The ``p``-th percentile (0 < p <= 100) of values sorted ascending, by
+    nearest rank: the smallest value with at least p% of the values at or
+    below it (so p99 of 100 values is the 99th, not the largest). None for
+    no values."""
+    if not 0 < p <= 100:
+        raise ValueError(f"percentile must be in (0, 100], not {p}")
+    if not ordered:
+        return None
+    rank = math.ceil(len(ordered) * p / 100 - 1e-9)  # guard 0.1 * 300 = 30.000000000000004
+    return ordered[max(rank, 1) - 1]
 
 
 class Client:
@@ -75,10 +86,80 @@ class Client:
             self._conn.close()
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             raise
-        return response.status, json.loads(data) if data else None
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:  # not JSON (a proxy's error page): the status still counts
+            parsed = data.decode("utf-8", "replace")
+        return response.status, parsed
 
     def close(self) -> None:
         self._conn.close()
+
+
+class Pacer:
+    """Hands out the indexes ``0..count-1`` to any number of threads, each
+    index no earlier than ``index / rate`` seconds after the first was
+    handed out (``rate`` 0: at once). The schedule is fixed in advance, so
+    a client that fell behind catches up instead of lowering the rate."""
+
+    def __init__(
+        self,
+        count: int,
+        rate: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.count = count
+        self.rate = rate
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = 0
+        self._start: float | None = None
+
+    @property
+    def claimed(self) -> int:
+        return self._next
+
+    def claim(self) -> int | None:
+        """The next index, once it is due; None when all are handed out."""
+        with self._lock:
+            if self._next >= self.count:
+                return None
+            index = self._next
+            self._next += 1
+            if self._start is None:
+                self._start = self._clock()
+            start = self._start
+        if self.rate > 0:
+            delay = start + index / self.rate - self._clock()
+            if delay > 0:
+                self._sleep(delay)
+        return index
+
+
+def run_clients(url: str, clients: int, work: Callable[[Client], None]) -> None:
+    """Run ``work(client)`` in ``clients`` threads, each with its own
+    keep-alive :class:`Client`, until all return. The first exception a
+    thread raised is raised here once every thread has ended."""
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        client = Client(url)
+        try:
+            work(client)
+        except BaseException as exc:  # handed to the caller below
+            errors.append(exc)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def hammer(
