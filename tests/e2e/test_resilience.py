@@ -1,0 +1,69 @@
+"""Slow clients and bursts against a real server: the API keeps answering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+import urllib.parse
+
+import requests
+
+
+def test_150_trickling_connections_do_not_block_a_normal_request(cluster):
+    host, port = urllib.parse.urlsplit(cluster.url).hostname, urllib.parse.urlsplit(cluster.url).port
+    slow = []
+    try:
+        for i in range(150):
+            sock = socket.create_connection((host, port), timeout=5)
+            # Half a request: the headers never end, the body never comes.
+            sock.sendall(b"POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n")
+            if i % 2:
+                sock.sendall(b"\r\n{")  # this half sent headers and one byte of a 100-byte body
+            slow.append(sock)
+        began = time.monotonic()
+        response = requests.get(cluster.url + "/nodes", timeout=5)
+        assert response.status_code == 200 and response.json() == []
+        assert requests.post(cluster.url + "/nodes", json={"id": "n1"}, timeout=5).status_code == 201
+        print(f"answered in {time.monotonic() - began:.3f} s beside 150 slow clients")
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+async def _post(host: str, port: int, body: dict) -> tuple[int, dict, float]:
+    began = time.monotonic()
+    reader, writer = await asyncio.open_connection(host, port)
+    payload = json.dumps(body).encode()
+    writer.write(
+        b"POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload
+    )
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, data = raw.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return status, {"headers": headers, "body": data}, time.monotonic() - began
+
+
+async def _burst(host: str, port: int, n: int) -> list[tuple[int, dict, float]]:
+    return await asyncio.gather(*(_post(host, port, {"id": f"burst-{i}"}) for i in range(n)))
+
+
+def test_a_burst_of_500_gets_only_quick_clear_answers_and_loses_nothing(cluster):
+    parts = urllib.parse.urlsplit(cluster.url)
+    results = asyncio.run(asyncio.wait_for(_burst(parts.hostname, parts.port, 500), timeout=60))
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) <= {201, 429, 503}, set(statuses)
+    for status, response, _ in results:
+        if status in (429, 503):
+            assert "Retry-After" in response["headers"]
+    assert max(seconds for _, _, seconds in results) < 10
+    acknowledged = {f"burst-{i}" for i, status in enumerate(statuses) if status == 201}
+    stored = {t["id"] for t in cluster.get("/tasks").json()}
+    assert acknowledged <= stored
+    print(f"{statuses.count(201)} created, slowest answer {max(s for _, _, s in results):.2f} s")
