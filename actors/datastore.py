@@ -17,22 +17,25 @@ in-process observers can wait for change instead of sleeping.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import functools
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import pykka
-from sortedcontainers import SortedList
+from sortedcontainers import SortedDict, SortedList
 
 from actors.errors import (
     AlreadyExists,
     Conflict,
     NotFound,
     OrchestratorError,
+    ValidationError,
     VersionConflict,
 )
 from actors.models import (
@@ -169,6 +172,7 @@ class Datastore:
         self._nodes: dict[str, Node] = {}
         self._tasks: dict[str, Task] = {}
         self._order: dict[str, int] = {}  # task id -> creation sequence
+        self._by_order: SortedDict = SortedDict()  # creation sequence -> task id
         self._next_order = 0
         self._allocated: dict[str, Resources] = {}
         self._active_by_node: dict[str, set[str]] = {}
@@ -238,6 +242,56 @@ class Datastore:
             for t in candidates
             if (status is None or t.status == status) and (node is None or t.node == node)
         ]
+
+    def page_nodes(
+        self, healthy: bool | None = None, limit: int | None = None, after: str | None = None
+    ) -> tuple[list[Node], bool]:
+        """Up to ``limit`` nodes with ids after ``after``, sorted by id, and
+        whether more follow."""
+        ids = sorted(self._nodes)
+        start = 0 if after is None else bisect.bisect_right(ids, after)
+        found: list[Node] = []
+        for node_id in itertools.islice(ids, start, None):
+            node = self._nodes[node_id]
+            if healthy is not None and node.healthy != healthy:
+                continue
+            if limit is not None and len(found) >= limit:
+                return found, True
+            found.append(self._with_allocation(node))
+        return found, False
+
+    def page_tasks(
+        self,
+        status: TaskStatus | None = None,
+        node: str | None = None,
+        limit: int | None = None,
+        after: str | None = None,
+    ) -> tuple[list[Task], bool]:
+        """Up to ``limit`` tasks created after task ``after``, in creation
+        order, and whether more follow. Costs O(log n + what it returns) when
+        filtering by nothing or by pending."""
+        position = -1
+        if after is not None:
+            if after not in self._order:
+                raise ValidationError(
+                    "after", f"there is no task '{after[:80]}' to continue after (deleted?); list again from the start"
+                )
+            position = self._order[after]
+        if status is TaskStatus.PENDING and node is None:
+            ids: Iterable[str] = (i for _, i in self._pending_order.irange(minimum=(position, "\U0010ffff")))
+        elif node is not None:
+            ids = (t.id for t in self.list_tasks(status, node) if self._order[t.id] > position)
+        else:
+            ids = (self._by_order[o] for o in self._by_order.irange(minimum=position, inclusive=(False, True)))
+        found: list[Task] = []
+        for task_id in ids:
+            task = self._tasks[task_id]
+            if (status is not None and task.status != status) or (node is not None and task.node != node):
+                continue
+            if limit is not None and len(found) >= limit:
+                return found, True
+            found.append(task)
+        return found, False
 
     def cluster_view(self, limit: int | None = None, after: int | None = None) -> ClusterView:
         """Nodes, stranded tasks, and up to ``limit`` pending tasks oldest
@@ -384,11 +438,12 @@ class Datastore:
             return
         task = self._tasks.pop(record_id)
         self._unindex(task)
-        self._order.pop(record_id)
+        del self._by_order[self._order.pop(record_id)]
 
     def _insert_task(self, task: Task) -> None:
         self._tasks[task.id] = task
         self._order[task.id] = self._next_order
+        self._by_order[self._next_order] = task.id
         self._next_order += 1
         self._index(task)
 

@@ -61,6 +61,10 @@ class NodeManager:
     def list(self, healthy: bool | None = None) -> list[Node]:
         return self.datastore.list_nodes(healthy).get(timeout=ASK_TIMEOUT)
 
+    def page(self, healthy: bool | None, limit: int | None, after: str | None) -> tuple[list[Node], bool]:
+        """A page of nodes after id ``after``, and whether more follow."""
+        return self.datastore.page_nodes(healthy, limit, after).get(timeout=ASK_TIMEOUT)
+
     def update(self, node_id: str, changes: NodeChanges, expected_version: int | None = None) -> Node:
         def attempt(expected: int | None) -> Node:
             node = self.get(node_id)

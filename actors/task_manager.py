@@ -99,6 +99,12 @@ class TaskManager:
     def list(self, status: TaskStatus | None = None, node: str | None = None) -> list[Task]:
         return self.datastore.list_tasks(status, node).get(timeout=ASK_TIMEOUT)
 
+    def page(
+        self, status: TaskStatus | None, node: str | None, limit: int | None, after: str | None
+    ) -> tuple[list[Task], bool]:
+        """A page of tasks created after task ``after``, and whether more follow."""
+        return self.datastore.page_tasks(status, node, limit, after).get(timeout=ASK_TIMEOUT)
+
     def update_status(self, task_id: str, status: TaskStatus, expected_version: int | None = None) -> Task:
         """Report progress (see :func:`actors.lifecycle.check_transition`)."""
 

@@ -18,8 +18,8 @@ from actors.errors import StoreError
 from actors.scheduling import DEFAULT_POLICY, POLICIES
 from actors.stores import STORE_HELP, open_backend
 from api import commands as commands_module
-from api.auth import TokenFileError, load_token_file
 from api.app import create_app
+from api.auth import TokenFileError, load_token_file
 from api.server import Server
 
 logger = logging.getLogger("orchestrator")

@@ -6,6 +6,7 @@ Resources hold the manager proxies they are given; they validate input with
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 
 import falcon
@@ -29,6 +30,28 @@ def _etag(resp: falcon.Response, version: int) -> None:
     resp.etag = f'"{version}"'
 
 
+MAX_PAGE = 100_000
+
+
+def _page_params(req: falcon.Request) -> tuple[int | None, str | None]:
+    """``?limit=N&after=ID``: pages, so that no request has to serialise
+    everything (a list without ``limit`` still returns all)."""
+    limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_PAGE)
+    after = req.get_param("after")
+    if after is not None:
+        after = validation.valid_id(after, "after")
+    return limit, after
+
+
+def _link_next(req: falcon.Request, resp: falcon.Response, more: bool, page: list) -> None:
+    """The next page's address in a ``Link: <...>; rel="next"`` header."""
+    if not more or not page:
+        return
+    params = {k: v for k, v in req.params.items() if k != "after"}
+    params["after"] = page[-1].id
+    resp.append_link(f"{req.path}?{urllib.parse.urlencode(params, doseq=True)}", "next")
+
+
 class Health:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = {"status": "ok"}
@@ -44,7 +67,10 @@ class Nodes:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         healthy = req.get_param_as_bool("healthy")
-        resp.media = [serialize.node(n) for n in self.nodes.list(healthy).get(timeout=self.timeout)]
+        limit, after = _page_params(req)
+        nodes, more = self.nodes.page(healthy, limit, after).get(timeout=self.timeout)
+        _link_next(req, resp, more, nodes)
+        resp.media = [serialize.node(n) for n in nodes]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.node_spec(body.read_json_object(req))
@@ -113,7 +139,9 @@ class Tasks:
         status = req.get_param("status")
         node = req.get_param("node")
         status = validation.task_status(status, "status") if status is not None else None
-        found = self.tasks.list(status, node).get(timeout=self.timeout)
+        limit, after = _page_params(req)
+        found, more = self.tasks.page(status, node, limit, after).get(timeout=self.timeout)
+        _link_next(req, resp, more, found)
         resp.media = [serialize.task(t) for t in found]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

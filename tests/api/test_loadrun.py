@@ -16,7 +16,6 @@ from api.serialize import rfc3339
 from api.validation import node_spec, task_spec
 from tests.helpers import START, FakeClock
 
-
 # Scenario and arguments.
 
 
@@ -394,7 +393,9 @@ def test_progress_line(progress, expected):
 
 
 def test_plot_writes_a_png(tmp_path):
-    from api.loadplot import plot  # matplotlib is in the test extra so that this runs everywhere
+    from api.loadplot import (
+        plot,  # matplotlib is in the test extra so that this runs everywhere
+    )
 
     records = {f"t{i}": record(f"t{i}", created=i * 0.1, scheduled=i * 0.1 + 0.01, started=i * 0.1 + 0.01,
                                finished=i * 0.1 + 1.0) for i in range(20)}

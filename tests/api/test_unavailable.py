@@ -20,6 +20,10 @@ class StuckManager(pykka.ThreadingActor):
         self.release.wait(timeout=10)
         return []
 
+    def page(self, *args):
+        self.release.wait(timeout=10)
+        return [], False
+
 
 def test_a_stuck_actor_gives_503_with_retry_after():
     release = threading.Event()
