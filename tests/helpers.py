@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors.models import Node, Resources, Task, TaskStatus
+from actors.models import Deployment, Node, Resources, Task, TaskStatus, TaskTemplate
+from actors.rollout import template_hash
 from actors.system import ControlPlane
 
 START = 1_800_000_000.0  # a fixed epoch second for the fake clock
@@ -30,6 +31,18 @@ def make_node(id: str = "n1", cpu: int = 4000, memory: int = 8192, **changes) ->
 
 def make_task(id: str = "t1", cpu: int = 0, memory: int = 0, **changes) -> Task:
     return dataclasses.replace(Task(id=id, name=id, resources=Resources(cpu, memory)), **changes)
+
+
+def make_template(cpu: int = 0, memory: int = 0, **changes) -> TaskTemplate:
+    return dataclasses.replace(TaskTemplate(resources=Resources(cpu, memory)), **changes)
+
+
+def make_deployment(id: str = "web", replicas: int = 3, template: TaskTemplate | None = None, **changes) -> Deployment:
+    """A deployment whose ``template_hash`` matches its template, as stored."""
+    template = template or TaskTemplate()
+    return dataclasses.replace(
+        Deployment(id=id, replicas=replicas, template=template, template_hash=template_hash(template)), **changes
+    )
 
 
 def settle(cp: ControlPlane, rounds: int = 20, timeout: float = 5.0) -> None:
