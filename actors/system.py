@@ -6,8 +6,8 @@ with ``ActorRegistry.stop_all()`` as the backstop.
 
 Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
-    API (HTTP threads) --ask--> NodeManager, TaskManager
-    NodeManager, TaskManager --ask--> Datastore ; --tell--> Controller
+    API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager
+    NodeManager, TaskManager, DeploymentManager --ask--> Datastore ; --tell--> Controller
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
@@ -24,6 +24,7 @@ import pykka
 
 from actors.controller import ControllerActor, ControllerProxy
 from actors.datastore import Backend, ChangeFeed, DatastoreActor, DatastoreProxy, MemoryBackend
+from actors.deployment_manager import DeploymentManagerActor, DeploymentManagerProxy
 from actors.kubelet import KubeletActor, KubeletProxy
 from actors.node_manager import NodeManagerActor, NodeManagerProxy
 from actors.scheduler import SchedulerActor, SchedulerProxy
@@ -59,6 +60,7 @@ class ControlPlane:
     controller: ControllerProxy
     node_manager: NodeManagerProxy
     task_manager: TaskManagerProxy
+    deployment_manager: DeploymentManagerProxy
     timer: TimerProxy | None
     backend: Backend
     _refs: list[pykka.ActorRef] = dataclasses.field(default_factory=list)
@@ -108,6 +110,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             kubelet.set_hooks(controller.request_reconcile, _ignore).get(timeout=START_TIMEOUT)
         node_manager = _start(refs, NodeManagerActor, datastore, clock, controller.request_reconcile)
         task_manager = _start(refs, TaskManagerActor, datastore, clock, controller.request_reconcile)
+        deployment_manager = _start(refs, DeploymentManagerActor, datastore, clock, controller.request_reconcile)
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
     except BaseException:
@@ -118,7 +121,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
                 settings.policy, settings.reconcile_interval, settings.node_timeout)
     return ControlPlane(
         settings=settings, feed=feed, datastore=datastore, scheduler=scheduler, kubelet=kubelet,
-        controller=controller, node_manager=node_manager, task_manager=task_manager, timer=timer,
+        controller=controller, node_manager=node_manager, task_manager=task_manager,
+        deployment_manager=deployment_manager, timer=timer,
         backend=backend, _refs=refs,
     )
 

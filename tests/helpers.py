@@ -45,14 +45,18 @@ def make_deployment(id: str = "web", replicas: int = 3, template: TaskTemplate |
     )
 
 
-def settle(cp: ControlPlane, rounds: int = 20, timeout: float = 5.0) -> None:
+def settle(cp: ControlPlane, rounds: int = 50, timeout: float = 5.0) -> None:
     """Let every queued reconcile and kubelet message run to the end, without
     sleeping: alternate a reconcile and a round trip to the kubelet until a
-    reconcile changes nothing."""
+    round where the reconcile changes nothing and nothing else wrote either.
+    (The second condition matters when the actors chain work on their own: a
+    reconcile the controller queued for itself may take a rollout's next step
+    between ours, and its kubelet work would still be on the way.)"""
     for _ in range(rounds):
+        before = cp.datastore.revision.get(timeout=timeout)
         result = cp.controller.reconcile().get(timeout=timeout)
         cp.kubelet.tracked.get(timeout=timeout)
-        if not result.changed and not result.more:
+        if not result.changed and not result.more and cp.datastore.revision.get(timeout=timeout) == before:
             return
     raise AssertionError(f"control plane did not settle in {rounds} reconciles")
 
