@@ -14,6 +14,7 @@ def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_T
     app = falcon.App()
     app.req_options.strip_url_path_trailing_slash = True
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    deployments = control_plane.deployment_manager
     durable = control_plane.wait_durable
     app.add_route("/health", resources.Health())
     app.add_route("/nodes", resources.Nodes(nodes, timeout, durable))
@@ -21,5 +22,7 @@ def create_app(control_plane: ControlPlane, timeout: float = resources.DEFAULT_T
     app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout, durable))
     app.add_route("/tasks", resources.Tasks(tasks, timeout, durable))
     app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
+    app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
+    app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
     errors.register(app)
     return app
