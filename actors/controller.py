@@ -5,10 +5,17 @@ Each reconcile, in order:
 1. marks unhealthy every non-simulated node whose last heartbeat is older
    than ``node_timeout`` seconds;
 2. puts tasks bound to unhealthy or deleted nodes back to ``pending``;
-3. asks the scheduler to place pending tasks, oldest first, and binds them
+3. for every deployment that changed (or whose tasks did) since the last
+   reconcile, creates and deletes tasks as :func:`actors.rollout.plan` says:
+   one transaction per deployment, guarded by the deployment's version, so
+   new replicas are placed by the next step of the same reconcile;
+4. asks the scheduler to place pending tasks, oldest first, and binds them
    (a compare-and-swap on the task's version, guarded by the node still
    being ready); a task that fits nowhere stays pending with the reasons in
    its ``message``.
+
+A reconcile that writes for a deployment asks for another at once: the next
+step of a rollout may depend on what the scheduler made of the new tasks.
 
 Reconciles run on the timer's tick and whenever another actor tells
 :meth:`ControllerActor.request_reconcile` that something changed; requests
@@ -35,20 +42,28 @@ from collections.abc import Callable
 
 import pykka
 
+from actors import rollout
 from actors.datastore import ClusterView, DatastoreProxy
 from actors.lifecycle import bound, requeued
 from actors.metrics import Metrics
 from actors.models import Node, Task
 from actors.scheduler import SchedulerProxy
 from actors.scheduling import Placement
-from actors.store_ops import Op, RequireNodeReady, Update
+from actors.store_ops import (
+    Create,
+    Delete,
+    Op,
+    RequireNodeReady,
+    RequireVersion,
+    Update,
+)
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
 ASK_TIMEOUT = 30.0
 BATCH_SIZE = 2000  # pending tasks placed per reconcile; more trigger another at once
-RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks
+RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks (and every deployment is looked at)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,12 +73,26 @@ class ReconcileResult:
     scheduled: int = 0
     unschedulable: int = 0
     conflicts: int = 0
+    replicas_created: int = 0
+    replicas_deleted: int = 0
     more: bool = False
-    """Work was left for the next reconcile (batch full or a lost race)."""
+    """Work was left for the next reconcile (batch full, a lost race, or a
+    deployment that may take its next step)."""
 
     @property
     def changed(self) -> bool:
-        return bool(self.expired_nodes or self.requeued or self.scheduled)
+        return bool(
+            self.expired_nodes or self.requeued or self.scheduled or self.replicas_created or self.replicas_deleted
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _DeploymentStep:
+    created: int = 0
+    deleted: int = 0
+    freed: bool = False
+    """A deleted task held resources on a node."""
+    conflicts: int = 0
 
 
 def _noop(*args: object, **kwargs: object) -> None:
@@ -80,6 +109,7 @@ class Controller:
         start_tasks: Callable[[list[str]], object] = _noop,
         batch_size: int = BATCH_SIZE,
         metrics: Metrics | None = None,
+        new_suffix: Callable[[], str] = rollout.random_suffix,
     ) -> None:
         self.metrics = metrics
         self.datastore = datastore
@@ -88,23 +118,33 @@ class Controller:
         self.node_timeout = node_timeout
         self.start_tasks = start_tasks
         self.batch_size = batch_size
+        self.new_suffix = new_suffix
         # After a (re)start, heartbeats count from now at the earliest: real
         # nodes get one full node_timeout of grace to reach the new process.
         self.started_at = clock()
         self.retry_parked_every = RETRY_PARKED_EVERY
         self._cursor: int | None = None  # pending tasks up to here are parked
         self._parked_since = self.started_at
+        self._deployments_since: int | None = None  # deployments unchanged since this revision need nothing
+        self._deployments_checked_at = self.started_at
 
     def unpark(self) -> None:
         """Something may have made room: look at every pending task again."""
         self._cursor = None
         self._parked_since = self.clock()
 
+    def look_at_all_deployments(self) -> None:
+        """Plan every deployment on the next reconcile, changed or not."""
+        self._deployments_since = None
+        self._deployments_checked_at = self.clock()
+
     def reconcile(self) -> ReconcileResult:
         started = time.perf_counter()
         now = self.clock()
         if now - self._parked_since >= self.retry_parked_every:
             self.unpark()
+        if now - self._deployments_checked_at >= self.retry_parked_every:
+            self.look_at_all_deployments()
         view = self._view()
 
         expired = [
@@ -130,6 +170,12 @@ class Controller:
             self.unpark()  # they are pending again, behind the cursor
             view = self._view()
 
+        step = self._roll_deployments(now)
+        if step.freed:
+            self.unpark()
+        if step.created or step.deleted:
+            view = self._view()  # new replicas are pending behind the cursor
+
         scheduled, unschedulable, conflicts = self._schedule(view.pending, view.nodes, now)
         # Every task up to the view's cursor was placed or does not fit; a
         # lost race means a task may deserve another look: start over.
@@ -139,19 +185,70 @@ class Controller:
             requeued=requeued_count,
             scheduled=scheduled,
             unschedulable=unschedulable,
-            conflicts=conflicts,
-            more=conflicts > 0 or view.more_pending,
+            conflicts=conflicts + step.conflicts,
+            replicas_created=step.created,
+            replicas_deleted=step.deleted,
+            more=conflicts > 0 or view.more_pending or bool(step.conflicts or step.created or step.deleted),
         )
         elapsed = time.perf_counter() - started
         if self.metrics is not None:
             self.metrics.reconcile_duration.observe(elapsed)
         if result.changed:
             logger.info(
-                "reconcile: %d scheduled, %d unschedulable, %d requeued, %d nodes expired in %.1f ms",
-                scheduled, unschedulable, requeued_count, expired_count,
+                "reconcile: %d scheduled, %d unschedulable, %d requeued, %d nodes expired, "
+                "%d replicas created, %d deleted in %.1f ms",
+                scheduled, unschedulable, requeued_count, expired_count, step.created, step.deleted,
                 elapsed * 1000,
             )
         return result
+
+    def _roll_deployments(self, now: float) -> _DeploymentStep:
+        """Create and delete tasks so each changed deployment gets what it
+        wants (see :mod:`actors.rollout`); one guarded transaction each."""
+        view = self.datastore.deployment_view(self._deployments_since).get(timeout=ASK_TIMEOUT)
+        txns: list[list[Op]] = []
+        plans: list[tuple[str, rollout.Plan]] = []
+        for deployment, tasks in view.deployments:
+            plan = rollout.plan(deployment, tasks)
+            if not plan:
+                continue
+            taken = {t.id for t in tasks}
+            ops: list[Op] = [RequireVersion("deployment", deployment.id, deployment.version)]
+            ops += [Delete("task", t.id, t.version) for t in plan.delete]
+            for _ in range(plan.create):
+                task = rollout.new_replica(deployment, self._fresh_suffix(deployment.id, taken), now)
+                taken.add(task.id)
+                ops.append(Create(task))
+            txns.append(ops)
+            plans.append((deployment.id, plan))
+        results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT) if txns else []
+        created = deleted = conflicts = 0
+        freed = False
+        for (deployment_id, plan), result in zip(plans, results):
+            if isinstance(result, Exception):
+                # Changed under us (scaled, deleted, a task moved): the change
+                # marks it for another look; the next reconcile runs at once.
+                conflicts += 1
+                logger.debug("deployment %s: plan refused (%s); trying again", deployment_id, result)
+                continue
+            created += plan.create
+            deleted += len(plan.delete)
+            freed = freed or any(t.status.active for t in plan.delete)
+            logger.debug("deployment %s: %d tasks created, %d deleted", deployment_id, plan.create, len(plan.delete))
+        if not conflicts:
+            # Our own writes come after this revision: the next reconcile
+            # looks at those deployments once more and finds nothing to do.
+            self._deployments_since = view.revision
+        return _DeploymentStep(created=created, deleted=deleted, freed=freed, conflicts=conflicts)
+
+    def _fresh_suffix(self, deployment_id: str, taken: set[str]) -> str:
+        """A suffix no task of the deployment has. A clash with a task made
+        some other way fails the transaction, and the next try draws anew."""
+        for _ in range(100):
+            suffix = self.new_suffix()
+            if f"{deployment_id}-{suffix}" not in taken:
+                return suffix
+        raise RuntimeError(f"no free task id for deployment '{deployment_id}' in 100 draws")
 
     def _view(self) -> ClusterView:
         return self.datastore.cluster_view(self.batch_size, self._cursor).get(timeout=ASK_TIMEOUT)
@@ -226,9 +323,12 @@ class ControllerActor(Supervisable, pykka.ThreadingActor, Controller):
         start_tasks: Callable[[list[str]], object] = _noop,
         batch_size: int = BATCH_SIZE,
         metrics: Metrics | None = None,
+        new_suffix: Callable[[], str] = rollout.random_suffix,
     ) -> None:
         pykka.ThreadingActor.__init__(self)
-        Controller.__init__(self, datastore, scheduler, clock, node_timeout, start_tasks, batch_size, metrics)
+        Controller.__init__(
+            self, datastore, scheduler, clock, node_timeout, start_tasks, batch_size, metrics, new_suffix
+        )
         self._queued = False
 
     def on_start(self) -> None:

@@ -1,11 +1,12 @@
-"""The datastore actor: the one place nodes and tasks are kept.
+"""The datastore actor: the one place nodes, tasks and deployments are kept.
 
 Every change is a transaction of :mod:`actors.store_ops` applied atomically;
 the actor's single thread serialises them, so a compare-and-swap on a record's
 ``version`` is all the other actors need to never lose an update.
 
 State lives in memory with a few indexes kept up to date on every change
-(allocation per node, active tasks per node, pending tasks); a
+(allocation per node, active tasks per node, pending tasks, tasks and running
+tasks per deployment, and the revision each deployment last changed at); a
 :class:`Backend` makes changes durable. The memory backend keeps nothing; a
 durable backend replaces it without touching the other actors.
 
@@ -25,7 +26,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import pykka
 from sortedcontainers import SortedDict, SortedList
@@ -40,6 +41,7 @@ from actors.errors import (
 )
 from actors.models import (
     NO_RESOURCES,
+    Deployment,
     Node,
     Record,
     Resources,
@@ -48,7 +50,15 @@ from actors.models import (
     kind_of,
 )
 from actors.reply import Reply
-from actors.store_ops import Create, Delete, Op, RequireNodeReady, Update
+from actors.store_ops import (
+    Create,
+    Delete,
+    DeleteOwnedTasks,
+    Op,
+    RequireNodeReady,
+    RequireVersion,
+    Update,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +105,21 @@ class ChangeFeed:
 OnDurable = Callable[[BaseException | None], None]
 
 
+class Loaded(NamedTuple):
+    """What a backend holds at start."""
+
+    nodes: list[Node]
+    tasks: list[Task]
+    """In creation order."""
+    deployments: list[Deployment]
+    revision: int
+
+
 class Backend(Protocol):
     """Where committed changes go to last. Called from the datastore thread."""
 
-    def load(self) -> tuple[list[Node], list[Task], int]:
-        """Nodes, tasks in creation order, and the last revision."""
+    def load(self) -> Loaded:
+        """Every stored record, and the last revision."""
         ...
 
     def persist(
@@ -125,8 +145,8 @@ class Backend(Protocol):
 class MemoryBackend:
     """Keeps nothing: state lives as long as the process."""
 
-    def load(self) -> tuple[list[Node], list[Task], int]:
-        return [], [], 0
+    def load(self) -> Loaded:
+        return Loaded([], [], [], 0)
 
     def persist(
         self,
@@ -161,6 +181,16 @@ class ClusterView:
     ``after`` to start behind them."""
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeploymentView:
+    """The deployments the controller has to look at, each with its tasks."""
+
+    deployments: list[tuple[Deployment, list[Task]]]
+    """Deployments by id, each with every task it owns in creation order."""
+    revision: int
+    """The revision read at: pass it as ``since`` to see only what changes after."""
+
+
 class Datastore:
     """The datastore's logic, usable without an actor (and so without threads)."""
 
@@ -178,13 +208,22 @@ class Datastore:
         self._active_by_node: dict[str, set[str]] = {}
         self._pending_order: SortedList = SortedList()  # (creation sequence, task id)
         self._status_counts: collections.Counter[TaskStatus] = collections.Counter()
+        self._deployments: dict[str, Deployment] = {}
+        self._owned: dict[str, set[str]] = {}  # deployment id -> ids of the tasks it owns
+        self._running_owned: dict[str, int] = {}  # deployment id -> how many of them run
+        self._touched: dict[str, int] = {}  # deployment id -> revision it or a task of it last changed
+        self._records: dict[str, dict] = {"node": self._nodes, "task": self._tasks, "deployment": self._deployments}
         self._revision = 0
-        nodes, tasks, revision = self.backend.load()
-        for node in nodes:
+        loaded = self.backend.load()
+        for node in loaded.nodes:
             self._nodes[node.id] = node
-        for task in tasks:
+        for deployment in loaded.deployments:
+            self._deployments[deployment.id] = deployment
+        for task in loaded.tasks:
             self._insert_task(task)
-        self._revision = revision
+        self._revision = loaded.revision
+        for deployment_id in self._deployments:
+            self._touched[deployment_id] = self._revision
 
     # -- reads ---------------------------------------------------------------
 
@@ -316,6 +355,32 @@ class Datastore:
         stranded.sort(key=self._creation_key)
         return ClusterView(nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor)
 
+    def get_deployment(self, deployment_id: str) -> Deployment:
+        deployment = self._deployments.get(deployment_id)
+        if deployment is None:
+            raise NotFound("deployment", deployment_id)
+        return self._with_ready(deployment)
+
+    def list_deployments(self) -> list[Deployment]:
+        """Deployments sorted by id."""
+        return [self._with_ready(self._deployments[i]) for i in sorted(self._deployments)]
+
+    def deployment_view(self, since: int | None = None) -> DeploymentView:
+        """Every deployment that changed after revision ``since`` (all of them
+        when None), or whose tasks did, with its tasks. Costs O(deployments)
+        plus the tasks of those returned: an idle cluster costs next to nothing."""
+        chosen = [
+            d for i, d in sorted(self._deployments.items())
+            if since is None or self._touched.get(i, 0) > since
+        ]
+        return DeploymentView(
+            deployments=[
+                (self._with_ready(d), sorted((self._tasks[t] for t in self._owned.get(d.id, ())), key=self._creation_key))
+                for d in chosen
+            ],
+            revision=self._revision,
+        )
+
     # -- writes --------------------------------------------------------------
 
     def commit(
@@ -330,6 +395,7 @@ class Datastore:
         nothing has changed. ``on_durable(records, error)`` is called once the
         change is durable (``error`` None) or failed to become so.
         """
+        ops = self._expand(ops)
         self._check(ops)
         revision = self._revision + 1
         puts: list[Record] = []
@@ -357,7 +423,7 @@ class Datastore:
                 self.on_commit(changes)
         elif on_durable is not None:
             on_durable(puts, None)
-        return [self._with_allocation(r) if isinstance(r, Node) else r for r in puts]
+        return [self._derived(r) for r in puts]
 
     def submit(self, ops: Sequence[Op], reply: Reply) -> None:
         """Commit ``ops`` and complete ``reply`` with the stored records once
@@ -391,8 +457,35 @@ class Datastore:
             return node
         return dataclasses.replace(node, allocated=allocated)
 
+    def _with_ready(self, deployment: Deployment) -> Deployment:
+        ready = self._running_owned.get(deployment.id, 0)
+        if ready == deployment.ready:
+            return deployment
+        return dataclasses.replace(deployment, ready=ready)
+
+    def _derived(self, record: Record) -> Record:
+        """The record with its derived fields filled in, as reads return it."""
+        if isinstance(record, Node):
+            return self._with_allocation(record)
+        if isinstance(record, Deployment):
+            return self._with_ready(record)
+        return record
+
     def _current(self, kind: str, record_id: str) -> Record | None:
-        return (self._nodes if kind == "node" else self._tasks).get(record_id)
+        return self._records[kind].get(record_id)
+
+    def _expand(self, ops: Sequence[Op]) -> Sequence[Op]:
+        """Turn each DeleteOwnedTasks into deletes of the tasks owned now."""
+        if not any(isinstance(op, DeleteOwnedTasks) for op in ops):
+            return ops
+        expanded: list[Op] = []
+        for op in ops:
+            if isinstance(op, DeleteOwnedTasks):
+                owned = sorted(self._owned.get(op.owner, ()), key=self._order.__getitem__)
+                expanded.extend(Delete("task", task_id) for task_id in owned)
+            else:
+                expanded.append(op)
+        return expanded
 
     def _check(self, ops: Sequence[Op]) -> None:
         seen: set[tuple[str, str]] = set()
@@ -403,6 +496,13 @@ class Datastore:
                     raise NotFound("node", op.node_id)
                 if not node.ready:
                     raise Conflict(f"node '{op.node_id}' is not ready")
+                continue
+            if isinstance(op, RequireVersion):
+                current = self._current(op.kind, op.id)
+                if current is None:
+                    raise NotFound(op.kind, op.id)
+                if current.version != op.expected_version:
+                    raise VersionConflict(op.kind, op.id, op.expected_version, current.version)
                 continue
             kind, record_id = (
                 (op.kind, op.id) if isinstance(op, Delete) else (kind_of(op.record), op.record.id)
@@ -425,30 +525,53 @@ class Datastore:
         if isinstance(record, Node):
             self._nodes[record.id] = record
             return
+        if isinstance(record, Deployment):
+            self._deployments[record.id] = record
+            self._touched[record.id] = self._revision
+            return
         if record.id in self._tasks:
             self._unindex(self._tasks[record.id])
             self._tasks[record.id] = record
             self._index(record)
         else:
             self._insert_task(record)
+        self._touch_owner(record)
 
     def _remove(self, kind: str, record_id: str) -> None:
         if kind == "node":
             del self._nodes[record_id]
             return
+        if kind == "deployment":
+            del self._deployments[record_id]
+            self._touched.pop(record_id, None)
+            return
         task = self._tasks.pop(record_id)
         self._unindex(task)
         del self._by_order[self._order.pop(record_id)]
+        if task.owner is not None:
+            owned = self._owned[task.owner]
+            owned.discard(record_id)
+            if not owned:
+                del self._owned[task.owner]
+        self._touch_owner(task)
+
+    def _touch_owner(self, task: Task) -> None:
+        if task.owner is not None and task.owner in self._deployments:
+            self._touched[task.owner] = self._revision
 
     def _insert_task(self, task: Task) -> None:
         self._tasks[task.id] = task
         self._order[task.id] = self._next_order
         self._by_order[self._next_order] = task.id
         self._next_order += 1
+        if task.owner is not None:
+            self._owned.setdefault(task.owner, set()).add(task.id)
         self._index(task)
 
     def _index(self, task: Task) -> None:
         self._status_counts[task.status] += 1
+        if task.owner is not None and task.status is TaskStatus.RUNNING:
+            self._running_owned[task.owner] = self._running_owned.get(task.owner, 0) + 1
         if task.status is TaskStatus.PENDING:
             self._pending_order.add((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:
@@ -457,6 +580,12 @@ class Datastore:
 
     def _unindex(self, task: Task) -> None:
         self._status_counts[task.status] -= 1
+        if task.owner is not None and task.status is TaskStatus.RUNNING:
+            left = self._running_owned[task.owner] - 1
+            if left:
+                self._running_owned[task.owner] = left
+            else:
+                del self._running_owned[task.owner]
         if task.status is TaskStatus.PENDING:
             self._pending_order.discard((self._order[task.id], task.id))
         elif task.status.active and task.node is not None:
@@ -478,9 +607,11 @@ def _settle(reply: Reply, records: list[Record], error: BaseException | None) ->
 
 
 def _stamped(record: Record, revision: int) -> Record:
-    """The record as stored: new version, and no derived allocation."""
+    """The record as stored: new version, and no derived fields."""
     if isinstance(record, Node):
         return dataclasses.replace(record, version=revision, allocated=NO_RESOURCES)
+    if isinstance(record, Deployment):
+        return dataclasses.replace(record, version=revision, ready=0)
     return dataclasses.replace(record, version=revision)
 
 

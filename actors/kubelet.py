@@ -8,7 +8,8 @@ per running task, not a thread each). A task bound to a simulated node goes
 
 Call graph: the controller tells it about bound tasks, the timer tells it to
 tick; it asks the datastore, tells the timer when to wake it next, and tells
-the controller (``on_change``) when tasks ended and freed resources.
+the controller (``on_change``) when tasks ended and freed resources, or when
+a deployment's task started running (a rolling update waits for that).
 
 Every write is a compare-and-swap on the version the kubelet last saw, so a
 task that was failed, moved or deleted meanwhile is left alone.
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 ASK_TIMEOUT = 10.0
 
 
-def _noop(*args: object) -> None:
+def _noop(*args: object, **kwargs: object) -> None:
     pass
 
 
@@ -117,10 +118,14 @@ class Kubelet:
             [[Update(with_status(t, TaskStatus.RUNNING, now), t.version)] for t in to_start]
         ).get(timeout=ASK_TIMEOUT)
         started = 0
+        owned = False
         for result in results:
             if isinstance(result, list):
                 started += 1
+                owned = owned or result[0].owner is not None
                 self._track(result[0])
+        if owned:
+            self.on_change(capacity_changed=False)
         return started
 
     def _track(self, task: Task) -> None:

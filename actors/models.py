@@ -1,4 +1,4 @@
-"""The records the control plane stores: nodes and tasks.
+"""The records the control plane stores: nodes, tasks and deployments.
 
 Records are frozen dataclasses so a snapshot can be handed from one actor to
 another without copying and without anyone changing it underneath. A change is
@@ -93,6 +93,9 @@ class Task:
     ``duration`` (seconds) is how long a simulated node runs the task before
     it ends in ``outcome``; ``None`` runs until deleted or failed.
     ``attempts`` counts how many times the task was placed on a node.
+    ``owner`` is the id of the deployment that made the task (None for a
+    task submitted on its own), and ``template_hash`` the hash of that
+    deployment's template when it did, so a rollout can tell old from new.
     """
 
     id: str
@@ -110,14 +113,59 @@ class Task:
     started_at: float | None = None
     finished_at: float | None = None
     version: int = 0
+    owner: str | None = None
+    template_hash: str | None = None
 
 
-Record = Node | Task
+@dataclasses.dataclass(frozen=True, slots=True)
+class TaskTemplate:
+    """What every task of a deployment looks like: the fields of a
+    :class:`TaskSpec` that are not the task's identity."""
+
+    resources: Resources = NO_RESOURCES
+    node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    duration: float | None = None
+    outcome: TaskStatus = TaskStatus.SUCCEEDED
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Deployment:
+    """A wish for ``replicas`` tasks made from ``template``, kept true by the
+    controller (see :mod:`actors.rollout`).
+
+    ``template_hash`` identifies the template (set by whoever stores the
+    record, from :func:`actors.rollout.template_hash`); tasks carry the hash
+    they were made from. ``ready`` is derived, not stored, like
+    ``Node.allocated``: the datastore fills in how many of the deployment's
+    tasks are running on every read.
+    """
+
+    id: str
+    replicas: int = 1
+    template: TaskTemplate = dataclasses.field(default_factory=TaskTemplate)
+    template_hash: str = ""
+    created_at: float = 0.0
+    version: int = 0
+    ready: int = 0
+
+    @property
+    def available(self) -> int:
+        """Replicas that serve: the running ones. There is no readiness probe
+        or ``minReadySeconds`` here, so this is ``ready``."""
+        return self.ready
+
+
+Record = Node | Task | Deployment
 
 
 def kind_of(record: Record) -> str:
-    """``"node"`` or ``"task"``: the kind names used in errors and the store."""
-    return "node" if isinstance(record, Node) else "task"
+    """``"node"``, ``"task"`` or ``"deployment"``: the kind names used in
+    errors and the store."""
+    if isinstance(record, Node):
+        return "node"
+    if isinstance(record, Task):
+        return "task"
+    return "deployment"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -150,3 +198,21 @@ class TaskSpec:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     duration: float | None = None
     outcome: TaskStatus = TaskStatus.SUCCEEDED
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeploymentSpec:
+    """What a client asks for when creating a deployment."""
+
+    id: str
+    replicas: int = 1
+    template: TaskTemplate = dataclasses.field(default_factory=TaskTemplate)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeploymentChanges:
+    """A partial update of a deployment; ``None`` leaves a field as it is.
+    A template replaces the whole template."""
+
+    replicas: int | None = None
+    template: TaskTemplate | None = None

@@ -16,7 +16,7 @@ import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from actors.models import Node, Task
+from actors.models import Node, Task, TaskStatus
 
 Filter = Callable[[Task, Node], tuple[str, ...]]
 Score = Callable[[Task, Node], float]
@@ -106,13 +106,23 @@ class Unschedulable:
 Decision = Placement | Unschedulable
 
 
+UNSCHEDULABLE_PREFIX = "0/"
+"""How every :func:`unschedulable_message` starts, and no other message."""
+
+
 def unschedulable_message(total: int, reasons: Iterable[str]) -> str:
     """Count the reasons, most frequent first (then by name), like kube-scheduler."""
     if total == 0:
-        return "0/0 nodes available: no nodes registered"
+        return f"{UNSCHEDULABLE_PREFIX}0 nodes available: no nodes registered"
     counts = collections.Counter(reasons)
     parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return f"0/{total} nodes available: " + ", ".join(f"{n} {reason}" for reason, n in parts)
+    return f"{UNSCHEDULABLE_PREFIX}{total} nodes available: " + ", ".join(f"{n} {reason}" for reason, n in parts)
+
+
+def fits_nowhere(task: Task) -> bool:
+    """Pending, and the last time the scheduler looked it found no node for
+    it (as opposed to waiting for its first look, or requeued off a node)."""
+    return task.status is TaskStatus.PENDING and task.message.startswith(UNSCHEDULABLE_PREFIX)
 
 
 def place(

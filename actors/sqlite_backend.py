@@ -20,8 +20,10 @@ What survives what:
 Either way the file after a crash holds a prefix of the history: every
 transaction whole or not at all.
 
-File format: tables ``meta`` (``schema_version``, ``revision``), ``nodes`` and
-``tasks`` (id, version, JSON data; tasks also their creation order). A file
+File format: tables ``meta`` (``schema_version``, ``revision``), ``nodes``,
+``tasks`` and ``deployments`` (id, version, JSON data; tasks also their
+creation order). ``deployments`` came later without a schema version bump:
+it is created when missing, so older files open as they are. A file
 that is not a SQLite database, or whose schema is newer than this program
 knows, is refused with :class:`StoreError` before anything is written.
 """
@@ -39,9 +41,9 @@ import time
 from collections.abc import Sequence
 
 from actors import codec
-from actors.datastore import OnDurable
+from actors.datastore import Loaded, OnDurable
 from actors.errors import StoreError, Unavailable
-from actors.models import Node, Record, Task
+from actors.models import Deployment, Node, Record, Task
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     version INTEGER NOT NULL,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
 """
+_TABLES = {"node": "nodes", "task": "tasks", "deployment": "deployments"}
 
 
 def _check_existing(path: str) -> None:
@@ -143,7 +147,7 @@ class SqliteBackend:
 
     # -- Backend protocol ----------------------------------------------------
 
-    def load(self) -> tuple[list[Node], list[Task], int]:
+    def load(self) -> Loaded:
         db = self._db
         try:
             revision = db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()[0]
@@ -152,13 +156,17 @@ class SqliteBackend:
                 codec.decode_task(data)
                 for (data,) in db.execute("SELECT data FROM tasks ORDER BY created, rowid")
             ]
+            deployments = [
+                codec.decode_deployment(data) for (data,) in db.execute("SELECT data FROM deployments ORDER BY id")
+            ]
         except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"cannot load {self.path}: {exc}") from None
         self._durable = revision
         self._writer = threading.Thread(target=self._write_loop, name="SqliteWriter", daemon=True)
         self._writer.start()
-        logger.info("loaded %d nodes and %d tasks from %s (revision %d)", len(nodes), len(tasks), self.path, revision)
-        return nodes, tasks, revision
+        logger.info("loaded %d nodes, %d tasks and %d deployments from %s (revision %d)",
+                    len(nodes), len(tasks), len(deployments), self.path, revision)
+        return Loaded(nodes, tasks, deployments, revision)
 
     def persist(
         self,
@@ -254,13 +262,17 @@ class SqliteBackend:
         try:
             for puts, deletes, revision, _ in batch:
                 for kind, record_id in deletes:
-                    db.execute(f"DELETE FROM {'nodes' if kind == 'node' else 'tasks'} WHERE id = ?", (record_id,))
-                nodes = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Node)]
-                tasks = [(r.id, revision, r.version, codec.encode(r)) for r in puts if not isinstance(r, Node)]
-                if nodes:
-                    db.executemany(_UPSERT_NODE, nodes)
+                    db.execute(f"DELETE FROM {_TABLES[kind]} WHERE id = ?", (record_id,))
+                tasks = [(r.id, revision, r.version, codec.encode(r)) for r in puts if isinstance(r, Task)]
                 if tasks:
                     db.executemany(_UPSERT_TASK, tasks)
+                if len(tasks) < len(puts):
+                    nodes = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Node)]
+                    deployments = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Deployment)]
+                    if nodes:
+                        db.executemany(_UPSERT_NODE, nodes)
+                    if deployments:
+                        db.executemany(_UPSERT_DEPLOYMENT, deployments)
             db.execute("UPDATE meta SET value = ? WHERE key = 'revision'", (batch[-1][2],))
             db.execute("COMMIT")
         except BaseException:
@@ -282,6 +294,10 @@ def _call_back(batch: list[_Change], error: BaseException | None) -> None:
 
 _UPSERT_NODE = (
     "INSERT INTO nodes (id, version, data) VALUES (?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET version = excluded.version, data = excluded.data"
+)
+_UPSERT_DEPLOYMENT = (
+    "INSERT INTO deployments (id, version, data) VALUES (?, ?, ?) "
     "ON CONFLICT(id) DO UPDATE SET version = excluded.version, data = excluded.data"
 )
 _UPSERT_TASK = (

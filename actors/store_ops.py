@@ -3,6 +3,9 @@
 A transaction is a list of operations that apply all together or not at all,
 like an etcd transaction: creates, compare-and-swap updates and deletes, and
 guards that only check.
+
+Kinds are ``"node"``, ``"task"`` and ``"deployment"`` (see
+:func:`actors.models.kind_of`).
 """
 
 from __future__ import annotations
@@ -43,4 +46,25 @@ class RequireNodeReady:
     node_id: str
 
 
-Op = Create | Update | Delete | RequireNodeReady
+@dataclasses.dataclass(frozen=True, slots=True)
+class RequireVersion:
+    """Guard: the record exists and its version is still ``expected_version``.
+    The controller puts it in front of the changes it makes for a deployment,
+    so a plan made from a deployment that changed or went away is refused."""
+
+    kind: str
+    id: str
+    expected_version: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeleteOwnedTasks:
+    """Remove every task ``owner`` (a deployment id) owns at the moment the
+    transaction applies. Read and delete happen together in the datastore's
+    thread, so a task created by the controller just before cannot be left
+    behind by a deployment's deletion."""
+
+    owner: str
+
+
+Op = Create | Update | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks

@@ -6,8 +6,8 @@ with ``ActorRegistry.stop_all()`` as the backstop.
 
 Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
-    API (HTTP threads) --ask--> NodeManager, TaskManager
-    NodeManager, TaskManager --ask--> Datastore ; --tell--> Controller
+    API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager
+    NodeManager, TaskManager, DeploymentManager --ask--> Datastore ; --tell--> Controller
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
@@ -32,6 +32,7 @@ from actors.datastore import (
     DatastoreProxy,
     MemoryBackend,
 )
+from actors.deployment_manager import DeploymentManagerActor
 from actors.event_recorder import (
     DEFAULT_CAPACITY,
     EventFeed,
@@ -81,6 +82,7 @@ class ControlPlane:
     controller: Handle
     node_manager: Handle
     task_manager: Handle
+    deployment_manager: Handle
     timer: TimerProxy | None
     supervisor: SupervisorProxy
     backend: Backend
@@ -176,6 +178,10 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         task_manager = supervised(
             "task-manager", lambda: TaskManagerActor.start(datastore, clock, controller.later("request_reconcile"))
         )
+        deployment_manager = supervised(
+            "deployment-manager",
+            lambda: DeploymentManagerActor.start(datastore, clock, controller.later("request_reconcile")),
+        )
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
     except BaseException:
@@ -187,8 +193,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     return ControlPlane(
         settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore,
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
-        task_manager=task_manager, timer=timer, supervisor=supervisor, backend=backend, metrics=metrics,
-        _order=order,
+        task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
+        backend=backend, metrics=metrics, _order=order,
     )
 
 

@@ -120,6 +120,8 @@ class TaskManager:
         logger.info("task %s is %s", task_id, status)
         if status.final:
             self.on_change()
+        elif stored.owner is not None:
+            self.on_change(capacity_changed=False)  # a rolling update may take its next step
         return stored
 
     def delete(self, task_id: str, expected_version: int | None = None) -> int:

@@ -30,6 +30,7 @@ def create_app(
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    deployments = control_plane.deployment_manager
     durable = control_plane.wait_durable
     app.add_route("/health", resources.Health())
     app.add_route("/nodes", resources.Nodes(nodes, timeout, durable))
@@ -41,5 +42,7 @@ def create_app(
         app.add_route("/metrics", MetricsResource(metrics))
     if hasattr(control_plane, "events"):
         app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches))
+    app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
+    app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
     errors.register(app)
     return app

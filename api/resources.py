@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import falcon
 
+from actors.deployment_manager import DeploymentManagerProxy
 from actors.node_manager import NodeManagerProxy
 from actors.reply import Reply
 from actors.task_manager import TaskManagerProxy
@@ -182,4 +183,61 @@ class Task:
         validation.only_version(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
         self.durable(self.tasks.delete(task_id, version).get(timeout=self.timeout), self.timeout)
+        resp.status = falcon.HTTP_204
+
+
+class Deployments:
+    def __init__(
+        self,
+        deployments: DeploymentManagerProxy,
+        timeout: float = DEFAULT_TIMEOUT,
+        durable: WaitDurable = _already_durable,
+    ) -> None:
+        self.deployments = deployments
+        self.timeout = timeout
+        self.durable = durable
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = [serialize.deployment(d) for d in self.deployments.list().get(timeout=self.timeout)]
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        spec = validation.deployment_spec(body.read_json_object(req))
+        deployment = self.deployments.create(spec).get(timeout=self.timeout)
+        self.durable(deployment.version, self.timeout)
+        resp.status = falcon.HTTP_201
+        resp.location = f"/deployments/{deployment.id}"
+        _etag(resp, deployment.version)
+        resp.media = serialize.deployment(deployment)
+
+
+class Deployment:
+    def __init__(
+        self,
+        deployments: DeploymentManagerProxy,
+        timeout: float = DEFAULT_TIMEOUT,
+        durable: WaitDurable = _already_durable,
+    ) -> None:
+        self.deployments = deployments
+        self.timeout = timeout
+        self.durable = durable
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
+        deployment = self.deployments.get(deployment_id).get(timeout=self.timeout)
+        _etag(resp, deployment.version)
+        resp.media = serialize.deployment(deployment)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
+        data = body.read_json_object(req)
+        changes = validation.deployment_changes(data)
+        version = validation.expected_version(data, req.get_header("If-Match"))
+        deployment = self.deployments.update(deployment_id, changes, version).get(timeout=self.timeout)
+        self.durable(deployment.version, self.timeout)
+        _etag(resp, deployment.version)
+        resp.media = serialize.deployment(deployment)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
+        data = body.read_optional_object(req)
+        validation.only_version(data)
+        version = validation.expected_version(data, req.get_header("If-Match"))
+        self.durable(self.deployments.delete(deployment_id, version).get(timeout=self.timeout), self.timeout)
         resp.status = falcon.HTTP_204

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from actors.models import Node, Resources, Task
+from actors.models import Deployment, Node, Resources, Task, TaskTemplate
 
 
 def rfc3339(seconds: float | None) -> str | None:
@@ -51,6 +51,8 @@ def task(t: Task) -> dict[str, Any]:
         "scheduled_at": rfc3339(t.scheduled_at),
         "started_at": rfc3339(t.started_at),
         "finished_at": rfc3339(t.finished_at),
+        "owner": t.owner,
+        "template_hash": t.template_hash,
         "version": t.version,
     }
 
@@ -63,4 +65,26 @@ def event(e) -> dict[str, Any]:
         "object": e.object,
         "reason": e.reason,
         "message": e.message,
+    }
+
+
+def template(t: TaskTemplate) -> dict[str, Any]:
+    return {
+        "resources": resources(t.resources),
+        "node_selector": dict(t.node_selector),
+        "duration": t.duration,
+        "outcome": t.outcome.value,
+    }
+
+
+def deployment(d: Deployment) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "replicas": d.replicas,
+        "ready": d.ready,
+        "available": d.available,
+        "template": template(d.template),
+        "template_hash": d.template_hash,
+        "created_at": rfc3339(d.created_at),
+        "version": d.version,
     }

@@ -31,6 +31,9 @@ class Server:
         adjustments.setdefault("channel_timeout", 60)
         adjustments.setdefault("max_request_body_size", 8 * 1024 * 1024)
         adjustments.setdefault("ident", "orchestrator")
+        # poll(), not select(): select() fails outright on descriptors >= 1024,
+        # which a thousand connections (or a busy process) reach.
+        adjustments.setdefault("asyncore_use_poll", True)
         self._server = waitress.server.create_server(
             app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True, **adjustments
         )
@@ -55,7 +58,9 @@ class Server:
         server = self._server
         try:
             while not self._stopping.is_set():
-                waitress.wasyncore.loop(timeout=POLL_SECONDS, map=server._map, count=1)
+                waitress.wasyncore.loop(
+                    timeout=POLL_SECONDS, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1
+                )
         finally:
             for callback in self._on_stop:
                 callback()

@@ -15,12 +15,16 @@ from actors.errors import ValidationError
 from actors.models import (
     DEFAULT_CAPACITY,
     OUTCOMES,
+    DeploymentChanges,
+    DeploymentSpec,
     NodeChanges,
     NodeSpec,
     Resources,
     TaskSpec,
     TaskStatus,
+    TaskTemplate,
 )
+from actors.rollout import MAX_DEPLOYMENT_ID
 from api.quantity import cpu_millicores, memory_mib
 
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -32,6 +36,8 @@ _STATUSES = frozenset(s.value for s in TaskStatus)
 MAX_LABELS = 64
 MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
+MAX_REPLICAS = 10_000
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
 
 
 def valid_id(value: object, field: str = "id") -> str:
@@ -44,10 +50,13 @@ def valid_id(value: object, field: str = "id") -> str:
 
 
 def _only(body: Mapping[str, Any], allowed: tuple[str, ...], where: str = "") -> None:
-    for key in body:
-        if key not in allowed:
-            name = f"{where}{key}"
-            raise ValidationError(name, f"unknown field '{name}'; allowed: {', '.join(allowed)}")
+    """Refuse unknown fields, naming every one (``field`` is the first)."""
+    unknown = [f"{where}{key}" for key in body if key not in allowed]
+    if not unknown:
+        return
+    shown = ", ".join(f"'{name[:80]}'" for name in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+    noun = "field" if len(unknown) == 1 else "fields"
+    raise ValidationError(unknown[0], f"unknown {noun} {shown}; allowed: {', '.join(allowed)}")
 
 
 def _object(value: object, field: str) -> Mapping[str, Any]:
@@ -151,17 +160,79 @@ def node_changes(body: Mapping[str, Any]) -> NodeChanges:
 
 
 def task_spec(body: Mapping[str, Any]) -> TaskSpec:
-    _only(body, ("id", "name", "resources", "node_selector", "duration", "outcome"))
+    _only(body, ("id", "name", *TEMPLATE_FIELDS))
     name = body.get("name")
     if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME or "\x00" in name):
         raise ValidationError("name", f"must be a string of 1-{MAX_NAME} characters")
+    template = _template_fields(body, "")
     return TaskSpec(
         id=valid_id(body["id"]) if body.get("id") is not None else None,
         name=name,
-        resources=resources(body["resources"], "resources", Resources()) if "resources" in body else Resources(),
-        node_selector=labels(body["node_selector"], "node_selector") if "node_selector" in body else {},
-        duration=duration(body.get("duration")),
-        outcome=outcome(body["outcome"]) if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
+        resources=template.resources,
+        node_selector=template.node_selector,
+        duration=template.duration,
+        outcome=template.outcome,
+    )
+
+
+def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:
+    """The fields a task and a deployment's template share, by the same
+    rules; ``where`` prefixes the field names in errors."""
+    return TaskTemplate(
+        resources=resources(body["resources"], f"{where}resources", Resources()) if "resources" in body else Resources(),
+        node_selector=labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
+        duration=duration(body.get("duration"), f"{where}duration"),
+        outcome=outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
+    )
+
+
+def task_template(value: object, field: str = "template") -> TaskTemplate:
+    """A deployment's template: a task's fields without ``id`` and ``name``
+    (its tasks are named after the deployment)."""
+    mapping = _object(value, field)
+    _only(mapping, TEMPLATE_FIELDS, f"{field}.")
+    return _template_fields(mapping, f"{field}.")
+
+
+def deployment_id(value: object, field: str = "id") -> str:
+    """A valid id of at most 57 characters, so that its tasks'
+    ``<id>-<5 characters>`` ids are valid too."""
+    value = valid_id(value, field)
+    if len(value) > MAX_DEPLOYMENT_ID:
+        raise ValidationError(
+            field,
+            f"'{value[:70]}' is {len(value)} characters; deployment ids are at most {MAX_DEPLOYMENT_ID}, "
+            "so that the ids of its tasks ('<id>-' and 5 characters) stay within 63",
+        )
+    return value
+
+
+def replicas(value: object, field: str = "replicas") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an integer from 0 to {MAX_REPLICAS}, not {json_type_name(value)}")
+    if not 0 <= value <= MAX_REPLICAS:
+        raise ValidationError(field, f"must be an integer from 0 to {MAX_REPLICAS}, got {str(value)[:40]}")
+    return value
+
+
+def deployment_spec(body: Mapping[str, Any]) -> DeploymentSpec:
+    _only(body, ("id", "replicas", "template"))
+    if "id" not in body:
+        raise ValidationError("id", f"is required: {ID_RULE}, at most {MAX_DEPLOYMENT_ID} characters")
+    return DeploymentSpec(
+        id=deployment_id(body["id"]),
+        replicas=replicas(body["replicas"]) if "replicas" in body else 1,
+        template=task_template(body["template"]) if "template" in body else TaskTemplate(),
+    )
+
+
+def deployment_changes(body: Mapping[str, Any]) -> DeploymentChanges:
+    """``replicas`` and/or a whole new ``template`` (fields left out of it
+    take their defaults, as on creation)."""
+    _only(body, ("replicas", "template", "version"))
+    return DeploymentChanges(
+        replicas=replicas(body["replicas"]) if "replicas" in body else None,
+        template=task_template(body["template"]) if "template" in body else None,
     )
 
 

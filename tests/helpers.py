@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors.models import Node, Resources, Task, TaskStatus
+from actors.models import Deployment, Node, Resources, Task, TaskStatus, TaskTemplate
+from actors.rollout import template_hash
 from actors.system import ControlPlane
 
 START = 1_800_000_000.0  # a fixed epoch second for the fake clock
@@ -32,14 +33,30 @@ def make_task(id: str = "t1", cpu: int = 0, memory: int = 0, **changes) -> Task:
     return dataclasses.replace(Task(id=id, name=id, resources=Resources(cpu, memory)), **changes)
 
 
-def settle(cp: ControlPlane, rounds: int = 20, timeout: float = 5.0) -> None:
+def make_template(cpu: int = 0, memory: int = 0, **changes) -> TaskTemplate:
+    return dataclasses.replace(TaskTemplate(resources=Resources(cpu, memory)), **changes)
+
+
+def make_deployment(id: str = "web", replicas: int = 3, template: TaskTemplate | None = None, **changes) -> Deployment:
+    """A deployment whose ``template_hash`` matches its template, as stored."""
+    template = template or TaskTemplate()
+    return dataclasses.replace(
+        Deployment(id=id, replicas=replicas, template=template, template_hash=template_hash(template)), **changes
+    )
+
+
+def settle(cp: ControlPlane, rounds: int = 50, timeout: float = 5.0) -> None:
     """Let every queued reconcile and kubelet message run to the end, without
     sleeping: alternate a reconcile and a round trip to the kubelet until a
-    reconcile changes nothing."""
+    round where the reconcile changes nothing and nothing else wrote either.
+    (The second condition matters when the actors chain work on their own: a
+    reconcile the controller queued for itself may take a rollout's next step
+    between ours, and its kubelet work would still be on the way.)"""
     for _ in range(rounds):
+        before = cp.datastore.revision.get(timeout=timeout)
         result = cp.controller.reconcile().get(timeout=timeout)
         cp.kubelet.tracked.get(timeout=timeout)
-        if not result.changed and not result.more:
+        if not result.changed and not result.more and cp.datastore.revision.get(timeout=timeout) == before:
             return
     raise AssertionError(f"control plane did not settle in {rounds} reconciles")
 

@@ -7,8 +7,15 @@ import pytest
 from actors.datastore import ChangeFeed, Datastore
 from actors.errors import AlreadyExists, Conflict, NotFound, VersionConflict
 from actors.models import Resources, TaskStatus
-from actors.store_ops import Create, Delete, RequireNodeReady, Update
-from tests.helpers import make_node, make_task
+from actors.store_ops import (
+    Create,
+    Delete,
+    DeleteOwnedTasks,
+    RequireNodeReady,
+    RequireVersion,
+    Update,
+)
+from tests.helpers import make_deployment, make_node, make_task
 
 
 @pytest.fixture
@@ -123,3 +130,76 @@ def test_change_feed_wakes_waiters_on_commit(store):
     store.commit([Create(make_task("t1"))])
     assert feed.wait_for_change(seen, timeout=1) == seen + 1
     assert feed.wait_until(lambda: store.get_task("t1").id == "t1", timeout=1)
+
+
+# -- deployments -------------------------------------------------------------------------
+
+
+def test_deployments_are_a_kind_of_their_own(store):
+    (web,) = store.commit([Create(make_deployment("web"))])
+    store.commit([Create(make_deployment("api"))])
+    assert web.version > 0 and store.get_deployment("web") == web
+    assert [d.id for d in store.list_deployments()] == ["api", "web"]
+    with pytest.raises(AlreadyExists, match="deployment 'web'"):
+        store.commit([Create(make_deployment("web"))])
+    store.commit([Create(make_task("web"))])  # same id, other kind: no clash
+    store.commit([Delete("deployment", "web", web.version)])
+    with pytest.raises(NotFound, match="deployment 'web' not found"):
+        store.get_deployment("web")
+
+
+def test_ready_counts_the_running_tasks_a_deployment_owns(store):
+    store.commit([Create(make_deployment("web"))])
+    store.commit([Create(make_task("web-a", owner="web", status=TaskStatus.RUNNING, node="n1"))])
+    store.commit([Create(make_task("web-b", owner="web", status=TaskStatus.PENDING))])
+    store.commit([Create(make_task("other", status=TaskStatus.RUNNING, node="n1"))])
+    assert store.get_deployment("web").ready == 1
+    task = store.get_task("web-b")
+    (updated,) = store.commit([Update(dataclasses.replace(task, status=TaskStatus.RUNNING, node="n1"), task.version)])
+    assert store.list_deployments()[0].ready == 2
+    store.commit([Update(dataclasses.replace(updated, status=TaskStatus.FAILED), updated.version)])
+    store.commit([Delete("task", "web-a")])
+    assert store.get_deployment("web").ready == 0
+
+
+def test_require_version_guards_a_transaction(store):
+    (web,) = store.commit([Create(make_deployment("web"))])
+    store.commit([RequireVersion("deployment", "web", web.version), Create(make_task("web-a", owner="web"))])
+    store.commit([Update(dataclasses.replace(web, replicas=1), web.version)])
+    with pytest.raises(VersionConflict):
+        store.commit([RequireVersion("deployment", "web", web.version), Create(make_task("web-b", owner="web"))])
+    with pytest.raises(NotFound):
+        store.commit([RequireVersion("deployment", "ghost", 1), Create(make_task("ghost-a", owner="ghost"))])
+    assert [t.id for t in store.list_tasks()] == ["web-a"]
+
+
+def test_delete_owned_tasks_takes_exactly_the_tasks_owned_at_commit(store):
+    (web,) = store.commit([Create(make_deployment("web"))])
+    store.commit([Create(make_deployment("api"))])
+    for task in (make_task("web-a", owner="web"), make_task("api-a", owner="api"), make_task("solo")):
+        store.commit([Create(task)])
+    store.commit([Create(make_task("web-b", owner="web", status=TaskStatus.RUNNING, node="n1"))])
+    store.commit([Delete("deployment", "web", web.version), DeleteOwnedTasks("web")])
+    assert [t.id for t in store.list_tasks()] == ["api-a", "solo"]
+    assert store.get_deployment("api").id == "api"
+    store.commit([DeleteOwnedTasks("nobody")])  # owns nothing: a no-op
+
+
+def test_the_deployment_view_returns_what_changed_since(store):
+    store.commit([Create(make_deployment("api")), Create(make_deployment("web"))])
+    store.commit([Create(make_task("web-a", owner="web")), Create(make_task("solo"))])
+    store.commit([Create(make_task("web-b", owner="web"))])
+    everything = store.deployment_view()
+    assert [(d.id, [t.id for t in tasks]) for d, tasks in everything.deployments] == [
+        ("api", []), ("web", ["web-a", "web-b"]),
+    ]
+    assert everything.revision == store.revision
+    assert store.deployment_view(since=everything.revision).deployments == []
+    store.commit([Create(make_task("solo2"))])
+    assert store.deployment_view(since=everything.revision).deployments == []
+    store.commit([Delete("task", "web-a")])
+    assert [d.id for d, _ in store.deployment_view(since=everything.revision).deployments] == ["web"]
+    api = store.get_deployment("api")
+    mark = store.revision
+    store.commit([Update(dataclasses.replace(api, replicas=5), api.version)])
+    assert [d.id for d, _ in store.deployment_view(since=mark).deployments] == ["api"]

@@ -90,3 +90,14 @@ def test_tasks_on_real_nodes_are_not_run(clock):
     datastore.commit([Create(dataclasses.replace(make_task("t1"), status=TaskStatus.SCHEDULED, node="real"))]).get(timeout=5)
     assert kubelet.resync() == 0
     assert datastore.get_task("t1").get(timeout=5).status is TaskStatus.SCHEDULED
+
+
+def test_a_deployment_task_that_starts_asks_for_a_reconcile(clock):
+    """A rolling update waits for new tasks to run; other starts stay quiet."""
+    datastore, kubelet, _, _ = setup(clock, make_task("solo"), make_task("web-a", owner="web"))
+    calls = []
+    kubelet.set_hooks(lambda *args, **kwargs: calls.append(kwargs), lambda when: None)
+    kubelet.start_tasks(["solo"])
+    assert calls == []
+    kubelet.start_tasks(["web-a"])
+    assert calls == [{"capacity_changed": False}]

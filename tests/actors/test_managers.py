@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 
 import pytest
 
@@ -95,3 +96,20 @@ def test_deleting_a_task_frees_its_node(control_plane):
     control_plane.task_manager.delete("t1").get(timeout=5)
     settle(control_plane)
     assert control_plane.task_manager.get("t2").get(timeout=5).status is TaskStatus.RUNNING
+
+
+def test_an_agent_reporting_a_deployment_task_running_asks_for_a_reconcile(clock):
+    from actors.datastore import DatastoreActor
+    from actors.store_ops import Create
+    from actors.task_manager import TaskManager
+    from tests.helpers import make_task
+
+    datastore = DatastoreActor.start().proxy()
+    for task in (make_task("solo"), make_task("web-a", owner="web")):
+        datastore.commit([Create(dataclasses.replace(task, status=TaskStatus.SCHEDULED, node="real"))]).get(timeout=5)
+    calls = []
+    manager = TaskManager(datastore, clock, on_change=lambda *args, **kwargs: calls.append(kwargs))
+    manager.update_status("solo", TaskStatus.RUNNING)
+    assert calls == []
+    manager.update_status("web-a", TaskStatus.RUNNING)
+    assert calls == [{"capacity_changed": False}]

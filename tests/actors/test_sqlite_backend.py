@@ -10,8 +10,8 @@ from actors.datastore import Datastore
 from actors.errors import StoreError
 from actors.models import Resources, TaskStatus
 from actors.sqlite_backend import SCHEMA_VERSION, SqliteBackend
-from actors.store_ops import Create, Delete, Update
-from tests.helpers import make_node, make_task
+from actors.store_ops import Create, Delete, DeleteOwnedTasks, Update
+from tests.helpers import make_deployment, make_node, make_task, make_template
 
 
 @pytest.fixture
@@ -46,6 +46,56 @@ def test_everything_comes_back_after_a_reopen(path):
         assert t4.version == revision + 1
     finally:
         again.backend.close()
+
+
+def test_deployments_and_their_tasks_come_back_after_a_reopen(path):
+    store = reopen(path)
+    store.commit([Create(make_node("n1"))])
+    (web,) = store.commit([Create(make_deployment("web", replicas=2, template=make_template(cpu=100)))])
+    (api,) = store.commit([Create(make_deployment("api"))])
+    store.commit([Create(make_task("web-a", owner="web", template_hash=web.template_hash,
+                                   status=TaskStatus.RUNNING, node="n1"))])
+    store.commit([Create(make_task("api-a", owner="api"))])
+    store.commit([Update(dataclasses.replace(web, replicas=4), web.version)])
+    store.commit([Delete("deployment", "api", api.version), DeleteOwnedTasks("api")])
+    store.backend.close()
+
+    again = reopen(path)
+    try:
+        assert [d.id for d in again.list_deployments()] == ["web"]
+        assert again.get_deployment("web") == store.get_deployment("web")
+        assert (again.get_deployment("web").replicas, again.get_deployment("web").ready) == (4, 1)
+        assert [(t.id, t.owner) for t in again.list_tasks()] == [("web-a", "web")]
+        assert [d.id for d, _ in again.deployment_view(since=None).deployments] == ["web"]
+    finally:
+        again.backend.close()
+
+
+def test_a_file_from_before_deployments_opens_and_gains_the_table(path):
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE nodes (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
+        CREATE TABLE tasks (id TEXT PRIMARY KEY, created INTEGER NOT NULL, version INTEGER NOT NULL,
+                            data TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', 1), ('revision', 1);
+    """)
+    old_task = '{"id": "t1", "name": "t1", "status": "pending", "node": null, "resources": {"cpu": 0, "memory": 0}, ' \
+        '"node_selector": {}, "duration": null, "outcome": "succeeded", "attempts": 0, "message": "", ' \
+        '"created_at": 1.0, "scheduled_at": null, "started_at": null, "finished_at": null, "version": 1}'
+    db.execute("INSERT INTO tasks VALUES ('t1', 1, 1, ?)", (old_task,))
+    db.commit()
+    db.close()
+    store = reopen(path)
+    try:
+        assert store.get_task("t1").owner is None
+        assert store.list_deployments() == []
+        store.commit([Create(make_deployment("web"))])
+    finally:
+        store.backend.close()
+    again = reopen(path)
+    assert [d.id for d in again.list_deployments()] == ["web"]
+    again.backend.close()
 
 
 def test_close_writes_what_is_queued(path):

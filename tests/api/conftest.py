@@ -24,8 +24,9 @@ NODE_FIELDS = {
 }
 TASK_FIELDS = {
     "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
-    "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at",
+    "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "owner", "template_hash",
 }
+DEPLOYMENT_FIELDS = {"id", "replicas", "ready", "available", "template", "template_hash", "created_at"}
 # Not in the spec's field lists: the record version behind ETag / If-Match
 # (optimistic concurrency, the way Kubernetes exposes resourceVersion).
 VERSION_FIELD = "version"
@@ -101,8 +102,9 @@ def assert_error(resp: falcon.testing.Result, status: int, *mentions: str) -> di
     return error
 
 
-def snapshot(client: falcon.testing.TestClient) -> tuple[list[dict], list[dict]]:
-    """Everything stored, as the API shows it: (nodes, tasks)."""
+def snapshot(client: falcon.testing.TestClient) -> tuple[list[dict], list[dict], list[dict]]:
+    """Everything stored, as the API shows it: (nodes, tasks, deployments)."""
     nodes, tasks = client.simulate_get("/nodes"), client.simulate_get("/tasks")
-    assert nodes.status_code == 200 and tasks.status_code == 200
-    return nodes.json, tasks.json
+    deployments = client.simulate_get("/deployments")
+    assert nodes.status_code == 200 and tasks.status_code == 200 and deployments.status_code == 200
+    return nodes.json, tasks.json, deployments.json

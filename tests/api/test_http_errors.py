@@ -16,14 +16,19 @@ from tests.api.conftest import (
     snapshot,
 )
 
-WRITES = [("POST", "/nodes"), ("POST", "/tasks"), ("PUT", "/nodes/n1"), ("PUT", "/tasks/t1")]
+WRITES = [
+    ("POST", "/nodes"), ("POST", "/tasks"), ("PUT", "/nodes/n1"), ("PUT", "/tasks/t1"),
+    ("POST", "/deployments"), ("PUT", "/deployments/web"),
+]
 
 
 @pytest.fixture
 def seeded(client, settled) -> None:
-    """Something stored to compare: node n1 with task t1 running on it."""
+    """Something stored to compare: node n1 with task t1 running on it, and
+    deployment web with its one replica."""
     post_node(client, "n1", labels={"zone": "a"})
     post_task(client, id="t1", resources={"cpu": 100})
+    assert client.simulate_post("/deployments", json={"id": "web", "replicas": 1}).status_code == 201
     settled()
 
 
@@ -81,7 +86,7 @@ def test_a_body_that_is_not_a_json_object_is_400(client, rejected, method, path,
     rejected(lambda: send_raw(client, method, path, body), 400, mention)
 
 
-@pytest.mark.parametrize("path", ["/nodes/n1", "/tasks/t1"])
+@pytest.mark.parametrize("path", ["/nodes/n1", "/tasks/t1", "/deployments/web"])
 @pytest.mark.parametrize("body", [b"[]", b"{", b"null", b'{"version": NaN}'])
 def test_a_delete_body_must_be_a_json_object_too(client, rejected, path, body):
     rejected(lambda: send_raw(client, "DELETE", path, body), 400)
@@ -114,7 +119,9 @@ def _padded(size: int) -> bytes:
     return head + b"x" * (size - len(head) - len(tail)) + tail
 
 
-@pytest.mark.parametrize("method,path", WRITES + [("DELETE", "/tasks/t1"), ("DELETE", "/nodes/n1")])
+@pytest.mark.parametrize(
+    "method,path", WRITES + [("DELETE", "/tasks/t1"), ("DELETE", "/nodes/n1"), ("DELETE", "/deployments/web")]
+)
 def test_a_body_over_one_mib_is_413(client, rejected, method, path):
     rejected(lambda: send_raw(client, method, path, _padded(MAX_BODY_BYTES + 1)), 413, str(MAX_BODY_BYTES))
 
@@ -202,6 +209,40 @@ RULE_BREAKERS = [
     ("PUT", "/tasks/t1", {"status": "failed", "version": 1.0}, "version"),
     ("PUT", "/nodes/n1", {"healthy": True, "version": [1]}, "version"),
     ("DELETE", "/tasks/t1", {"version": "x"}, "version"),
+    # deployments: the template follows the task rules, under "template."
+    ("POST", "/deployments", {"id": "api", "color": "red"}, "color"),
+    ("POST", "/deployments", {"id": "api", "selector": {}, "strategy": {}}, "selector"),
+    ("POST", "/deployments", {"id": "api", "template": {"name": "x"}}, "template.name"),
+    ("POST", "/deployments", {"id": "api", "template": {"id": "x"}}, "template.id"),
+    ("POST", "/deployments", {"id": "api", "template": {"resources": {"gpu": 1}}}, "template.resources.gpu"),
+    ("POST", "/deployments", {}, "id"),
+    ("POST", "/deployments", {"replicas": 2}, "id"),
+    ("POST", "/deployments", {"id": "a" * 58}, "id"),
+    ("POST", "/deployments", {"id": "api", "replicas": -1}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": 10_001}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": 10**400}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": 1.5}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": 2.0}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": "3"}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": True}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "replicas": None}, "replicas"),
+    ("POST", "/deployments", {"id": "api", "template": "big"}, "template"),
+    ("POST", "/deployments", {"id": "api", "template": None}, "template"),
+    ("POST", "/deployments", {"id": "api", "template": [1]}, "template"),
+    ("POST", "/deployments", {"id": "api", "template": {"resources": {"cpu": "one"}}}, "template.resources.cpu"),
+    ("POST", "/deployments", {"id": "api", "template": {"resources": {"memory": -1}}}, "template.resources.memory"),
+    ("POST", "/deployments", {"id": "api", "template": {"node_selector": {"zone": 1}}}, "template.node_selector.zone"),
+    ("POST", "/deployments", {"id": "api", "template": {"duration": -1}}, "template.duration"),
+    ("POST", "/deployments", {"id": "api", "template": {"duration": "10"}}, "template.duration"),
+    ("POST", "/deployments", {"id": "api", "template": {"outcome": "running"}}, "template.outcome"),
+    ("PUT", "/deployments/web", {"id": "web2"}, "id"),
+    ("PUT", "/deployments/web", {"replicas": -1}, "replicas"),
+    ("PUT", "/deployments/web", {"replicas": "2"}, "replicas"),
+    ("PUT", "/deployments/web", {"template": {"cpu": 1}}, "template.cpu"),
+    ("PUT", "/deployments/web", {"template": None}, "template"),
+    ("PUT", "/deployments/web", {"replicas": 2, "version": "x"}, "version"),
+    ("DELETE", "/deployments/web", {"force": True}, "force"),
+    ("DELETE", "/deployments/web", {"version": -1}, "version"),
     # negative and huge numbers
     ("POST", "/nodes", {"id": "n2", "capacity": {"cpu": -1}}, "capacity.cpu"),
     ("POST", "/nodes", {"id": "n2", "capacity": {"memory": -1}}, "capacity.memory"),
@@ -288,7 +329,7 @@ BAD_IDS = [
 ]
 
 
-@pytest.mark.parametrize("path", ["/nodes", "/tasks"])
+@pytest.mark.parametrize("path", ["/nodes", "/tasks", "/deployments"])
 @pytest.mark.parametrize("bad_id", BAD_IDS)
 def test_a_bad_id_is_422_naming_the_field(client, rejected, path, bad_id):
     error = rejected(lambda: client.simulate_post(path, json={"id": bad_id}), 422, "id")
@@ -324,7 +365,10 @@ def test_a_task_name_with_a_lone_surrogate_never_breaks_the_task_list(client, se
 
 @pytest.mark.parametrize(
     "path",
-    ["/nodes/A", "/nodes/..%2Fx", "/nodes/a%00b", "/nodes/%ff", "/nodes/n%D0%BEde", "/tasks/" + "a" * 300, "/tasks/T1"],
+    [
+        "/nodes/A", "/nodes/..%2Fx", "/nodes/a%00b", "/nodes/%ff", "/nodes/n%D0%BEde", "/tasks/" + "a" * 300, "/tasks/T1",
+        "/deployments/Web", "/deployments/" + "a" * 300,
+    ],
 )
 def test_a_bad_id_in_the_path_is_a_json_404(client, rejected, path):
     rejected(lambda: client.simulate_get(path), 404)
@@ -355,6 +399,10 @@ def test_an_unknown_route_is_a_json_404_naming_the_path(client, rejected, path):
         ("PUT", "/tasks"),
         ("POST", "/tasks/t1"),
         ("PATCH", "/tasks/t1"),
+        ("DELETE", "/deployments"),
+        ("PUT", "/deployments"),
+        ("POST", "/deployments/web"),
+        ("PATCH", "/deployments/web"),
     ],
 )
 def test_a_wrong_method_is_a_json_405_with_allow(client, rejected, method, path):

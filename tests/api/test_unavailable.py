@@ -28,7 +28,7 @@ class StuckManager(pykka.ThreadingActor):
 def test_a_stuck_actor_gives_503_with_retry_after():
     release = threading.Event()
     stuck = StuckManager.start(release).proxy()
-    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, wait_durable=lambda r, t: None)
+    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
     client = falcon.testing.TestClient(create_app(control_plane, timeout=0.05))
     try:
         response = client.simulate_get("/nodes")
@@ -42,7 +42,7 @@ def test_a_stuck_actor_gives_503_with_retry_after():
 
 def test_a_stopped_actor_gives_503():
     stuck = StuckManager.start(threading.Event()).proxy()
-    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, wait_durable=lambda r, t: None)
+    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
     client = falcon.testing.TestClient(create_app(control_plane))
     stuck.actor_ref.stop()
     response = client.simulate_get("/tasks")

@@ -9,15 +9,21 @@ import pytest
 from actors.errors import ValidationError
 from actors.models import (
     DEFAULT_CAPACITY,
+    DeploymentChanges,
+    DeploymentSpec,
     NodeChanges,
     NodeSpec,
     Resources,
     TaskSpec,
     TaskStatus,
+    TaskTemplate,
 )
 from api.validation import (
     MAX_DURATION,
     MAX_LABELS,
+    MAX_REPLICAS,
+    deployment_changes,
+    deployment_spec,
     expected_version,
     labels,
     node_changes,
@@ -467,3 +473,66 @@ def test_expected_version_body_string_with_superscript_digit():
 
 def test_expected_version_bad_body_is_reported_before_the_header():
     rejects(lambda: expected_version({"version": "x"}, '"5"'), "version")
+
+
+# --- deployments -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"id": "web"}, DeploymentSpec("web", replicas=1, template=TaskTemplate())),
+        ({"id": "web", "replicas": 0}, DeploymentSpec("web", replicas=0)),
+        ({"id": "web", "replicas": MAX_REPLICAS}, DeploymentSpec("web", replicas=MAX_REPLICAS)),
+        ({"id": "web", "template": {}}, DeploymentSpec("web")),
+        ({"id": "d" * 57}, DeploymentSpec("d" * 57)),
+        (
+            {"id": "web", "replicas": 3, "template": {
+                "resources": {"cpu": "500m", "memory": "1Gi"}, "node_selector": {"zone": "a"},
+                "duration": 30, "outcome": "failed",
+            }},
+            DeploymentSpec("web", replicas=3, template=TaskTemplate(
+                resources=Resources(500, 1024), node_selector={"zone": "a"}, duration=30.0, outcome=TaskStatus.FAILED,
+            )),
+        ),
+        ({"id": "web", "template": {"outcome": None, "duration": None}}, DeploymentSpec("web")),
+    ],
+)
+def test_deployment_spec_accepts(body, expected):
+    assert deployment_spec(body) == expected
+
+
+def test_a_deployment_id_of_58_characters_is_refused_saying_why():
+    error = rejects(lambda: deployment_spec({"id": "d" * 58}), "id")
+    assert "at most 57" in str(error) and "63" in str(error)
+
+
+def test_every_unknown_field_is_named():
+    error = rejects(lambda: deployment_spec({"id": "web", "selector": {}, "strategy": {}}), "selector")
+    assert "unknown fields 'selector', 'strategy'; allowed: id, replicas, template" in str(error)
+    error = rejects(lambda: deployment_spec({"id": "web", "template": {"name": "x", "cpu": 1}}), "template.name")
+    assert "'template.name', 'template.cpu'" in str(error)
+
+
+def test_a_template_follows_the_task_rules():
+    task_body = {"resources": {"cpu": "1.5", "memory": "512Mi"}, "node_selector": {"a": "b"}, "duration": 2,
+                 "outcome": "failed"}
+    task = task_spec(task_body)
+    template = deployment_spec({"id": "web", "template": task_body}).template
+    assert (template.resources, template.node_selector, template.duration, template.outcome) == (
+        task.resources, task.node_selector, task.duration, task.outcome,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, DeploymentChanges()),
+        ({"replicas": 4}, DeploymentChanges(replicas=4)),
+        ({"template": {}}, DeploymentChanges(template=TaskTemplate())),
+        ({"replicas": 0, "template": {"duration": 1}, "version": 7},
+         DeploymentChanges(replicas=0, template=TaskTemplate(duration=1.0))),
+    ],
+)
+def test_deployment_changes_accepts(body, expected):
+    assert deployment_changes(body) == expected

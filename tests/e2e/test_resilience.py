@@ -74,3 +74,21 @@ def test_a_burst_of_500_gets_only_quick_clear_answers_and_loses_nothing(cluster)
     stored = {t["id"] for t in cluster.get("/tasks").json()}
     assert acknowledged <= stored
     print(f"{statuses.count(201)} created, slowest answer {max(s for _, _, s in results):.2f} s")
+
+
+def test_the_server_survives_descriptors_past_1024(cluster):
+    """select() cannot watch a descriptor >= 1024; the server uses poll()."""
+    import os
+
+    spare = []
+    try:
+        while True:  # push this process's descriptors past 1024
+            fd = os.open(os.devnull, os.O_RDONLY)
+            spare.append(fd)
+            if fd > 1100:
+                break
+        assert requests.get(cluster.url + "/health", timeout=5).json() == {"status": "ok"}
+        assert requests.post(cluster.url + "/nodes", json={"id": "n1"}, timeout=5).status_code == 201
+    finally:
+        for fd in spare:
+            os.close(fd)
