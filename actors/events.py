@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors.models import Node, Record, Task, TaskStatus
+from actors.models import Deployment, Node, Record, Task, TaskStatus
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ Change = tuple[Record | None, Record | None]
 REASONS = (
     "Registered", "Unhealthy", "Recovered", "Cordoned", "Uncordoned", "Deleted",
     "Created", "Scheduled", "FailedScheduling", "Started", "Succeeded", "Failed", "Rescheduled",
+    "Scaled", "RollingUpdate",
 )
 
 
@@ -40,7 +41,22 @@ def derive(before: Record | None, after: Record | None) -> list[tuple[str, str, 
         return [("node", record.id, reason, message) for reason, message in _node(before, after)]
     if isinstance(record, Task):
         return [("task", record.id, reason, message) for reason, message in _task(before, after)]
+    if isinstance(record, Deployment):
+        return [("deployment", record.id, reason, message) for reason, message in _deployment(before, after)]
     return []
+
+
+def _deployment(before: Deployment | None, after: Deployment | None) -> list[tuple[str, str]]:
+    if before is None:
+        return [("Created", f"deployment of {after.replicas} replicas")]
+    if after is None:
+        return [("Deleted", "deployment deleted with its tasks")]
+    events = []
+    if after.replicas != before.replicas:
+        events.append(("Scaled", f"replicas {before.replicas} -> {after.replicas}"))
+    if after.template_hash != before.template_hash:
+        events.append(("RollingUpdate", "template changed; replacing tasks one at a time"))
+    return events
 
 
 def _node(before: Node | None, after: Node | None) -> list[tuple[str, str]]:

@@ -220,11 +220,23 @@ def _apply_one(api: Api, kind: str, body: dict[str, Any]) -> str:
             f"error: {kind}/{name}: {', '.join(fixed)} cannot change on an existing {kind}; "
             "delete it and apply again"
         )
-    changes = {k: v for k, v in body.items() if k in MUTABLE[kind] and current.get(k) != v}
+    normal = _normalized(kind, body)
+    changes = {k: v for k, v in body.items() if k in MUTABLE[kind] and current.get(k) != normal.get(k, v)}
     if not changes:
         return f"{kind}/{name} unchanged"
     api.call("PUT", f"/{path}/{urllib.parse.quote(name)}", changes)
     return f"{kind}/{name} configured"
+
+
+def _normalized(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The mutable fields as the server would store them ("100m" -> 100)."""
+    if kind != "deployment":
+        return {}
+    try:
+        spec = validation.deployment_spec(body)
+    except ValidationError as exc:
+        raise CommandError(f"error: deployment/{body.get('id')}: {exc}") from None
+    return {"replicas": spec.replicas, "template": serialize.template(spec.template)}
 
 
 def _fixed_changes(kind: str, body: dict[str, Any], current: dict[str, Any]) -> list[str]:

@@ -42,6 +42,17 @@ def test_changes_become_events(before, after, reasons):
     assert [reason for _, _, reason, _ in derive(before, after)] == reasons
 
 
+def test_deployment_changes_become_events():
+    from actors.models import Deployment
+
+    d = Deployment(id="web", replicas=2, template_hash="aaa")
+    assert [r for _, _, r, _ in derive(None, d)] == ["Created"]
+    assert derive(d, dataclasses.replace(d, replicas=5)) == [("deployment", "web", "Scaled", "replicas 2 -> 5")]
+    assert [r for _, _, r, _ in derive(d, dataclasses.replace(d, template_hash="bbb"))] == ["RollingUpdate"]
+    assert [r for _, _, r, _ in derive(d, None)] == ["Deleted"]
+    assert derive(d, dataclasses.replace(d, version=9)) == []
+
+
 def test_event_messages_say_what_happened():
     ((kind, obj, reason, message),) = derive(t, dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1", attempts=2))
     assert (kind, obj, reason) == ("task", "t1", "Scheduled")

@@ -133,3 +133,24 @@ def test_the_command_line_exits_non_zero_when_the_server_is_down():
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach the server at http://127.0.0.1:9")
     assert result.stdout == ""
+
+
+def test_deployments_from_the_command_line(cluster, tmp_path):
+    cluster.post("/nodes", {"id": "n1"})
+    manifest = tmp_path / "web.yaml"
+    manifest.write_text("kind: Deployment\nid: web\nreplicas: 2\ntemplate: {resources: {cpu: 100m}}\n")
+    assert run(cluster, "apply", "-f", str(manifest))[:2] == (0, "deployment/web created\n")
+    assert run(cluster, "apply", "-f", str(manifest))[:2] == (0, "deployment/web unchanged\n")
+    cluster.wait_until(lambda: cluster.get("/deployments/web").json()["ready"] == 2)
+    code, out, _ = run(cluster, "get", "deployments")
+    assert code == 0 and out.splitlines()[0].split() == ["NAME", "READY", "AVAILABLE", "AGE"]
+    assert out.splitlines()[1].split()[:3] == ["web", "2/2", "2"]
+    assert run(cluster, "scale", "deployment", "web", "--replicas", "3")[:2] == (0, "deployment/web scaled\n")
+    cluster.wait_until(lambda: cluster.get("/deployments/web").json()["ready"] == 3)
+    code, out, _ = run(cluster, "describe", "deployment", "web")
+    assert code == 0 and "Created" in out and "replicas 2 -> 3" in out
+    manifest.write_text("kind: Deployment\nid: web\nreplicas: 1\ntemplate: {resources: {cpu: 100m}}\n")
+    assert run(cluster, "apply", "-f", str(manifest))[:2] == (0, "deployment/web configured\n")
+    cluster.wait_until(lambda: len([t for t in cluster.get("/tasks").json() if t["status"] == "running"]) == 1)
+    assert run(cluster, "delete", "deployment", "web")[:2] == (0, 'deployment "web" deleted\n')
+    assert cluster.get("/deployments/web").status_code == 404
