@@ -39,6 +39,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pykka
 
@@ -314,21 +315,9 @@ def _stranded_reason(task: Task, nodes: dict[str, Node]) -> str:
 
 
 class ControllerActor(Supervisable, pykka.ThreadingActor, Controller):
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        scheduler: SchedulerProxy,
-        clock: Callable[[], float],
-        node_timeout: float = 40.0,
-        start_tasks: Callable[[list[str]], object] = _noop,
-        batch_size: int = BATCH_SIZE,
-        metrics: Metrics | None = None,
-        new_suffix: Callable[[], str] = rollout.random_suffix,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Controller
         pykka.ThreadingActor.__init__(self)
-        Controller.__init__(
-            self, datastore, scheduler, clock, node_timeout, start_tasks, batch_size, metrics, new_suffix
-        )
+        Controller.__init__(self, *args, **kwargs)
         self._queued = False
 
     def on_start(self) -> None:

@@ -26,7 +26,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pykka
 from sortedcontainers import SortedDict, SortedList
@@ -616,9 +616,9 @@ def _stamped(record: Record, revision: int) -> Record:
 
 
 class DatastoreActor(pykka.ThreadingActor, Datastore):
-    def __init__(self, backend: Backend | None = None, feed: ChangeFeed | None = None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Datastore
         pykka.ThreadingActor.__init__(self)
-        Datastore.__init__(self, backend, feed)
+        Datastore.__init__(self, *args, **kwargs)
 
     def on_stop(self) -> None:
         self.backend.close()

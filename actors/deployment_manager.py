@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pykka
 
@@ -104,14 +105,9 @@ class DeploymentManager:
 
 
 class DeploymentManagerActor(Supervisable, pykka.ThreadingActor, DeploymentManager):
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        clock: Callable[[], float],
-        on_change: Callable[..., object] = _noop,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of DeploymentManager
         pykka.ThreadingActor.__init__(self)
-        DeploymentManager.__init__(self, datastore, clock, on_change)
+        DeploymentManager.__init__(self, *args, **kwargs)
 
 
 DeploymentManagerProxy = pykka.ActorProxy[DeploymentManagerActor]

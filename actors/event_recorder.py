@@ -12,6 +12,7 @@ import collections
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pykka
 
@@ -120,9 +121,9 @@ class EventRecorder:
 
 
 class EventRecorderActor(Supervisable, pykka.ThreadingActor, EventRecorder):
-    def __init__(self, clock: Callable[[], float], capacity: int = DEFAULT_CAPACITY, feed: EventFeed | None = None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of EventRecorder
         pykka.ThreadingActor.__init__(self)
-        EventRecorder.__init__(self, clock, capacity, feed)
+        EventRecorder.__init__(self, *args, **kwargs)
 
 
 EventRecorderProxy = pykka.ActorProxy[EventRecorderActor]

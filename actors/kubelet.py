@@ -21,6 +21,7 @@ import heapq
 import itertools
 import logging
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import pykka
 
@@ -144,15 +145,9 @@ class Kubelet:
 
 
 class KubeletActor(Supervisable, pykka.ThreadingActor, Kubelet):
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        clock: Callable[[], float],
-        on_change: Callable[..., object] = _noop,
-        wake_at: Callable[[float], object] = _noop,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Kubelet
         pykka.ThreadingActor.__init__(self)
-        Kubelet.__init__(self, datastore, clock, on_change, wake_at)
+        Kubelet.__init__(self, *args, **kwargs)
 
 
 KubeletProxy = pykka.ActorProxy[KubeletActor]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pykka
 
@@ -127,9 +128,9 @@ class NodeManager:
 
 
 class NodeManagerActor(Supervisable, pykka.ThreadingActor, NodeManager):
-    def __init__(self, datastore: DatastoreProxy, clock: Callable[[], float], on_change: Callable[..., object] = _noop) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of NodeManager
         pykka.ThreadingActor.__init__(self)
-        NodeManager.__init__(self, datastore, clock, on_change)
+        NodeManager.__init__(self, *args, **kwargs)
 
 
 NodeManagerProxy = pykka.ActorProxy[NodeManagerActor]

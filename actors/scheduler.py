@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import pykka
 
@@ -43,9 +44,9 @@ class Scheduler:
 
 
 class SchedulerActor(Supervisable, pykka.ThreadingActor, Scheduler):
-    def __init__(self, policy: str = DEFAULT_POLICY) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Scheduler
         pykka.ThreadingActor.__init__(self)
-        Scheduler.__init__(self, policy)
+        Scheduler.__init__(self, *args, **kwargs)
 
 
 SchedulerProxy = pykka.ActorProxy[SchedulerActor]

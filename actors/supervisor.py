@@ -137,9 +137,9 @@ class Supervisor:
 
 
 class SupervisorActor(pykka.ThreadingActor, Supervisor):
-    def __init__(self, on_restart: Callable[[str], object] | None = None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Supervisor
         pykka.ThreadingActor.__init__(self)
-        Supervisor.__init__(self, on_restart)
+        Supervisor.__init__(self, *args, **kwargs)
 
 
 SupervisorProxy = pykka.ActorProxy[SupervisorActor]

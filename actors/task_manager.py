@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pykka
 
@@ -140,15 +141,9 @@ class TaskManager:
 
 
 class TaskManagerActor(Supervisable, pykka.ThreadingActor, TaskManager):
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        clock: Callable[[], float],
-        on_change: Callable[..., object] = _noop,
-        new_id: Callable[[], str] = new_task_id,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of TaskManager
         pykka.ThreadingActor.__init__(self)
-        TaskManager.__init__(self, datastore, clock, on_change, new_id)
+        TaskManager.__init__(self, *args, **kwargs)
 
 
 TaskManagerProxy = pykka.ActorProxy[TaskManagerActor]
