@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 import falcon
 
-from actors.deployment_manager import DeploymentManagerProxy
-from actors.node_manager import NodeManagerProxy
 from actors.reply import Reply
-from actors.task_manager import TaskManagerProxy
 from api import body, serialize, validation
 
 DEFAULT_TIMEOUT = 15.0  # seconds an HTTP request waits on an actor before a 503
@@ -58,186 +56,138 @@ class Health:
         resp.media = {"status": "ok"}
 
 
-class Nodes:
-    def __init__(
-        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
-    ) -> None:
-        self.nodes = nodes
+class _Resource:
+    """What every resource holds: the manager it asks, how long a request
+    waits on it, and how to wait for a write to be durable."""
+
+    render: Callable[[Any], dict[str, Any]]
+    collection: str
+
+    def __init__(self, manager: Any, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable) -> None:
+        self.manager = manager
         self.timeout = timeout
         self.durable = durable
+
+    def ask(self, future: Any) -> Any:
+        return future.get(timeout=self.timeout)
+
+    def show(self, resp: falcon.Response, record: Any, created: bool = False) -> None:
+        """Answer with ``record`` (201 and its Location when just created)."""
+        if created:
+            resp.status = falcon.HTTP_201
+            resp.location = f"/{self.collection}/{record.id}"
+        _etag(resp, record.version)
+        resp.media = type(self).render(record)
+
+    def written(self, resp: falcon.Response, record: Any, created: bool = False) -> None:
+        """Answer with a record just written, once it is durable."""
+        self.durable(record.version, self.timeout)
+        self.show(resp, record, created)
+
+    def update(self, req: falcon.Request, resp: falcon.Response, object_id: str, read_changes: Callable) -> None:
+        data = body.read_json_object(req)
+        changes = read_changes(data)
+        version = validation.expected_version(data, req.get_header("If-Match"))
+        self.written(resp, self.ask(self.manager.update(object_id, changes, version)))
+
+    def delete(self, req: falcon.Request, resp: falcon.Response, object_id: str) -> None:
+        data = body.read_optional_object(req)
+        validation.only_version(data)
+        version = validation.expected_version(data, req.get_header("If-Match"))
+        self.durable(self.ask(self.manager.delete(object_id, version)), self.timeout)
+        resp.status = falcon.HTTP_204
+
+
+class Nodes(_Resource):
+    collection, render = "nodes", staticmethod(serialize.node)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         healthy = req.get_param_as_bool("healthy")
         limit, after = _page_params(req)
-        nodes, more = self.nodes.page(healthy, limit, after).get(timeout=self.timeout)
+        nodes, more = self.ask(self.manager.page(healthy, limit, after))
         _link_next(req, resp, more, nodes)
         resp.media = [serialize.node(n) for n in nodes]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.node_spec(body.read_json_object(req))
-        node = self.nodes.register(spec).get(timeout=self.timeout)
-        self.durable(node.version, self.timeout)
-        resp.status = falcon.HTTP_201
-        resp.location = f"/nodes/{node.id}"
-        _etag(resp, node.version)
-        resp.media = serialize.node(node)
+        self.written(resp, self.ask(self.manager.register(spec)), created=True)
 
 
-class Node:
-    def __init__(
-        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
-    ) -> None:
-        self.nodes = nodes
-        self.timeout = timeout
-        self.durable = durable
+class Node(_Resource):
+    collection, render = "nodes", staticmethod(serialize.node)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
-        node = self.nodes.get(node_id).get(timeout=self.timeout)
-        _etag(resp, node.version)
-        resp.media = serialize.node(node)
+        self.show(resp, self.ask(self.manager.get(node_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
-        data = body.read_json_object(req)
-        changes = validation.node_changes(data)
-        version = validation.expected_version(data, req.get_header("If-Match"))
-        node = self.nodes.update(node_id, changes, version).get(timeout=self.timeout)
-        self.durable(node.version, self.timeout)
-        _etag(resp, node.version)
-        resp.media = serialize.node(node)
+        self.update(req, resp, node_id, validation.node_changes)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
-        data = body.read_optional_object(req)
-        validation.only_version(data)
-        version = validation.expected_version(data, req.get_header("If-Match"))
-        self.durable(self.nodes.delete(node_id, version).get(timeout=self.timeout), self.timeout)
-        resp.status = falcon.HTTP_204
+        self.delete(req, resp, node_id)
 
 
-class NodeHeartbeat:
-    def __init__(
-        self, nodes: NodeManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
-    ) -> None:
-        self.nodes = nodes
-        self.timeout = timeout
-        self.durable = durable
+class NodeHeartbeat(_Resource):
+    collection, render = "nodes", staticmethod(serialize.node)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, node_id: str) -> None:
-        node = self.nodes.heartbeat(node_id).get(timeout=self.timeout)
-        self.durable(node.version, self.timeout)
-        _etag(resp, node.version)
-        resp.media = serialize.node(node)
+        self.written(resp, self.ask(self.manager.heartbeat(node_id)))
 
 
-class Tasks:
-    def __init__(
-        self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
-    ) -> None:
-        self.tasks = tasks
-        self.timeout = timeout
-        self.durable = durable
+class Tasks(_Resource):
+    collection, render = "tasks", staticmethod(serialize.task)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         status = req.get_param("status")
         node = req.get_param("node")
         status = validation.task_status(status, "status") if status is not None else None
         limit, after = _page_params(req)
-        found, more = self.tasks.page(status, node, limit, after).get(timeout=self.timeout)
+        found, more = self.ask(self.manager.page(status, node, limit, after))
         _link_next(req, resp, more, found)
         resp.media = [serialize.task(t) for t in found]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.task_spec(body.read_json_object(req))
         reply = Reply()
-        self.tasks.submit(spec, reply)  # completed once durable: one wait, no more
+        self.manager.submit(spec, reply)  # completed once durable: one wait, no more
         (task,) = reply.get(timeout=self.timeout)
-        resp.status = falcon.HTTP_201
-        resp.location = f"/tasks/{task.id}"
-        _etag(resp, task.version)
-        resp.media = serialize.task(task)
+        self.show(resp, task, created=True)
 
 
-class Task:
-    def __init__(
-        self, tasks: TaskManagerProxy, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable
-    ) -> None:
-        self.tasks = tasks
-        self.timeout = timeout
-        self.durable = durable
+class Task(_Resource):
+    collection, render = "tasks", staticmethod(serialize.task)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        task = self.tasks.get(task_id).get(timeout=self.timeout)
-        _etag(resp, task.version)
-        resp.media = serialize.task(task)
+        self.show(resp, self.ask(self.manager.get(task_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
         data = body.read_json_object(req)
         status = validation.status_update(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
-        task = self.tasks.update_status(task_id, status, version).get(timeout=self.timeout)
-        self.durable(task.version, self.timeout)
-        _etag(resp, task.version)
-        resp.media = serialize.task(task)
+        self.written(resp, self.ask(self.manager.update_status(task_id, status, version)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        data = body.read_optional_object(req)
-        validation.only_version(data)
-        version = validation.expected_version(data, req.get_header("If-Match"))
-        self.durable(self.tasks.delete(task_id, version).get(timeout=self.timeout), self.timeout)
-        resp.status = falcon.HTTP_204
+        self.delete(req, resp, task_id)
 
 
-class Deployments:
-    def __init__(
-        self,
-        deployments: DeploymentManagerProxy,
-        timeout: float = DEFAULT_TIMEOUT,
-        durable: WaitDurable = _already_durable,
-    ) -> None:
-        self.deployments = deployments
-        self.timeout = timeout
-        self.durable = durable
+class Deployments(_Resource):
+    collection, render = "deployments", staticmethod(serialize.deployment)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = [serialize.deployment(d) for d in self.deployments.list().get(timeout=self.timeout)]
+        resp.media = [serialize.deployment(d) for d in self.ask(self.manager.list())]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         spec = validation.deployment_spec(body.read_json_object(req))
-        deployment = self.deployments.create(spec).get(timeout=self.timeout)
-        self.durable(deployment.version, self.timeout)
-        resp.status = falcon.HTTP_201
-        resp.location = f"/deployments/{deployment.id}"
-        _etag(resp, deployment.version)
-        resp.media = serialize.deployment(deployment)
+        self.written(resp, self.ask(self.manager.create(spec)), created=True)
 
 
-class Deployment:
-    def __init__(
-        self,
-        deployments: DeploymentManagerProxy,
-        timeout: float = DEFAULT_TIMEOUT,
-        durable: WaitDurable = _already_durable,
-    ) -> None:
-        self.deployments = deployments
-        self.timeout = timeout
-        self.durable = durable
+class Deployment(_Resource):
+    collection, render = "deployments", staticmethod(serialize.deployment)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        deployment = self.deployments.get(deployment_id).get(timeout=self.timeout)
-        _etag(resp, deployment.version)
-        resp.media = serialize.deployment(deployment)
+        self.show(resp, self.ask(self.manager.get(deployment_id)))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        data = body.read_json_object(req)
-        changes = validation.deployment_changes(data)
-        version = validation.expected_version(data, req.get_header("If-Match"))
-        deployment = self.deployments.update(deployment_id, changes, version).get(timeout=self.timeout)
-        self.durable(deployment.version, self.timeout)
-        _etag(resp, deployment.version)
-        resp.media = serialize.deployment(deployment)
+        self.update(req, resp, deployment_id, validation.deployment_changes)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        data = body.read_optional_object(req)
-        validation.only_version(data)
-        version = validation.expected_version(data, req.get_header("If-Match"))
-        self.durable(self.deployments.delete(deployment_id, version).get(timeout=self.timeout), self.timeout)
-        resp.status = falcon.HTTP_204
+        self.delete(req, resp, deployment_id)
