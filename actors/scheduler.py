@@ -27,10 +27,11 @@ class Scheduler:
             raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(POLICIES)}")
         self.policy = policy
         self._score = POLICIES[policy]
+        self._start = 0  # where the next sample of a large cluster begins
 
     def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
         """One decision per task, in order; later tasks see what earlier ones took."""
-        decisions = place_all(tasks, nodes, self._score)
+        decisions, self._start = place_all(tasks, nodes, self._score, self._start % max(len(nodes), 1))
         if logger.isEnabledFor(logging.DEBUG):
             for decision in decisions:
                 if isinstance(decision, Placement):

@@ -125,17 +125,40 @@ def fits_nowhere(task: Task) -> bool:
     return task.status is TaskStatus.PENDING and task.message.startswith(UNSCHEDULABLE_PREFIX)
 
 
+MIN_FEASIBLE_TO_FIND = 100
+
+
+def feasible_to_find(total: int) -> int:
+    """How many feasible nodes to find before scoring, like kube-scheduler's
+    ``percentageOfNodesToScore`` default: every node up to 100; above, an
+    adaptive share (50% minus 1% per 125 nodes, at least 5%), at least 100."""
+    if total <= MIN_FEASIBLE_TO_FIND:
+        return total
+    percentage = max(5.0, 50.0 - total / 125)
+    return max(MIN_FEASIBLE_TO_FIND, int(total * percentage / 100))
+
+
 def place(
     task: Task,
     nodes: Sequence[Node],
     score: Score = spread_score,
     filters: Sequence[Filter] = FILTERS,
+    start: int = 0,
+    enough: int | None = None,
 ) -> Decision:
-    """Choose a node for ``task`` among ``nodes`` (with ``allocated`` filled)."""
+    """Choose a node for ``task`` among ``nodes`` (with ``allocated`` filled).
+
+    Nodes are examined from index ``start`` round the list; once ``enough``
+    feasible ones are found (all of them when None), the rest are skipped and
+    the best of those found wins. A task that fits nowhere has looked at
+    every node, so its reasons are complete."""
     best: Node | None = None
     best_score = -1.0
     reasons: list[str] = []
-    for node in nodes:
+    found = 0
+    count = len(nodes)
+    for i in range(count):
+        node = nodes[(start + i) % count]
         rejected: tuple[str, ...] = ()
         for check in filters:
             rejected = check(task, node)
@@ -147,6 +170,9 @@ def place(
         value = round(score(task, node), 6)  # equal scores must tie exactly
         if value > best_score or (value == best_score and best is not None and node.id < best.id):
             best, best_score = node, value
+        found += 1
+        if enough is not None and found >= enough:
+            break
     if best is None:
         return Unschedulable(task.id, unschedulable_message(len(nodes), reasons))
     return Placement(task.id, best.id, best_score)
@@ -156,17 +182,26 @@ def place_all(
     tasks: Iterable[Task],
     nodes: Sequence[Node],
     score: Score = spread_score,
-) -> list[Decision]:
-    """Place ``tasks`` in order, each seeing the resources the earlier ones took."""
+    start: int = 0,
+) -> tuple[list[Decision], int]:
+    """Place ``tasks`` in order, each seeing the resources the earlier ones
+    took. Above 100 nodes each task scores a sample (:func:`feasible_to_find`)
+    taken from a start that moves round the cluster from task to task, as
+    kube-scheduler does; the same input always gives the same placements.
+    Returns the decisions and where the next batch should start."""
     working = list(nodes)
     position = {node.id: i for i, node in enumerate(working)}
+    enough = feasible_to_find(len(working))
+    sampling = enough < len(working)
     decisions: list[Decision] = []
     for task in tasks:
-        decision = place(task, working, score)
+        decision = place(task, working, score, start=start, enough=enough if sampling else None)
+        if sampling and working:
+            start = (start + enough) % len(working)
         decisions.append(decision)
         if isinstance(decision, Placement):
             i = position[decision.node_id]
             node = working[i]
             working[i] = dataclasses.replace(node, allocated=node.allocated + task.resources)
-    return decisions
+    return decisions, start
 

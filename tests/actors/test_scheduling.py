@@ -280,7 +280,7 @@ def test_unschedulable_message_accepts_any_iterable():
 def test_place_all_later_tasks_see_what_earlier_ones_took():
     nodes = [make_node("n1", cpu=1000, memory=1000)]
     tasks = [make_task(f"t{i}", cpu=400, memory=100) for i in range(1, 4)]
-    decisions = place_all(tasks, nodes)
+    decisions, _ = place_all(tasks, nodes)
     assert [type(d) for d in decisions] == [Placement, Placement, Unschedulable]
     assert decisions[2] == Unschedulable("t3", "0/1 nodes available: 1 insufficient cpu")
 
@@ -290,7 +290,7 @@ def test_place_all_never_overcommits():
     tasks = [make_task(f"t{i}", cpu=300, memory=200) for i in range(10)]
     for score in (spread_score, binpack_score):
         used: dict[str, Resources] = {}
-        for d in place_all(tasks, nodes, score):
+        for d in place_all(tasks, nodes, score)[0]:
             if isinstance(d, Placement):
                 used[d.node_id] = used.get(d.node_id, Resources()) + Resources(300, 200)
         assert used["a"].cpu <= 1000 and used["a"].memory <= 1000
@@ -307,31 +307,59 @@ def test_place_all_does_not_change_the_given_nodes():
 def test_place_all_spread_spreads_across_nodes():
     nodes = [make_node("n1"), make_node("n2"), make_node("n3")]
     tasks = [make_task(f"t{i}", cpu=500, memory=512) for i in range(1, 7)]
-    decisions = place_all(tasks, nodes, spread_score)
+    decisions, _ = place_all(tasks, nodes, spread_score)
     assert [d.node_id for d in decisions] == ["n1", "n2", "n3", "n1", "n2", "n3"]
 
 
 def test_place_all_spread_is_the_default():
     nodes = [make_node("n1"), make_node("n2")]
     tasks = [make_task("t1", cpu=500), make_task("t2", cpu=500)]
-    assert [d.node_id for d in place_all(tasks, nodes)] == ["n1", "n2"]
+    assert [d.node_id for d in place_all(tasks, nodes)[0]] == ["n1", "n2"]
 
 
 def test_place_all_binpack_fills_one_node_first():
     nodes = [make_node("n1", cpu=2000), make_node("n2", cpu=2000), make_node("n3", cpu=2000)]
     tasks = [make_task(f"t{i}", cpu=500, memory=512) for i in range(1, 8)]
-    decisions = place_all(tasks, nodes, binpack_score)
+    decisions, _ = place_all(tasks, nodes, binpack_score)
     assert [d.node_id for d in decisions] == ["n1"] * 4 + ["n2"] * 3
 
 
 def test_place_all_keeps_task_order_and_ids():
     nodes = [make_node("n1", cpu=1000)]
     tasks = [make_task("big", cpu=5000), make_task("small", cpu=100)]
-    decisions = place_all(tasks, nodes)
+    decisions, _ = place_all(tasks, nodes)
     assert [d.task_id for d in decisions] == ["big", "small"]
     assert isinstance(decisions[0], Unschedulable)
     assert decisions[1].node_id == "n1"
 
 
 def test_place_all_with_no_tasks():
-    assert place_all([], [make_node()]) == []
+    assert place_all([], [make_node()]) == ([], 0)
+
+
+@pytest.mark.parametrize(
+    ("total", "enough"),
+    [(0, 0), (1, 1), (100, 100), (101, 100), (1000, 420), (5000, 500), (6000, 300), (20000, 1000)],
+)
+def test_large_clusters_score_a_sample_like_kube_scheduler(total, enough):
+    from actors.scheduling import feasible_to_find
+
+    assert feasible_to_find(total) == enough
+
+
+def test_a_sample_moves_round_the_cluster_and_still_finds_the_only_fit():
+    nodes = [make_node(f"n{i:04d}", cpu=100) for i in range(1000)]
+    nodes[777] = make_node("n0777", cpu=10_000)
+    decisions, start = place_all([make_task(f"t{i}", cpu=5000) for i in range(2)], nodes)
+    assert [d.node_id for d in decisions] == ["n0777", "n0777"]
+    assert start == 840  # two samples of 420 taken
+    spread, _ = place_all([make_task(f"s{i}", cpu=10) for i in range(3)], [make_node(f"n{i:04d}") for i in range(1000)])
+    # Each from its own window of 420: 0-419, 420-839, then 840-999 and round to 0-259,
+    # where n0001 (empty) beats the emptier-looking ids after it on the tie-break.
+    assert [d.node_id for d in spread] == ["n0000", "n0420", "n0001"]
+
+
+def test_a_task_that_fits_nowhere_in_a_large_cluster_hears_about_every_node():
+    nodes = [make_node(f"n{i:04d}", cpu=100) for i in range(500)]
+    (decision,), _ = place_all([make_task("big", cpu=5000)], nodes)
+    assert decision.message == "0/500 nodes available: 500 insufficient cpu"
