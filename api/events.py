@@ -20,6 +20,7 @@ from actors.event_recorder import EventFeed, EventRecorderProxy, Expired
 from api import serialize
 
 KINDS = ("node", "task", "deployment")
+MAX_SEQ_DIGITS = 19
 KEEPALIVE_SECONDS = 5.0  # also how soon the slot of a client that left comes back
 
 
@@ -43,7 +44,8 @@ class Events:
         since = req.get_param_as_int("since", min_value=0) or 0
         last_event_id = req.get_header("Last-Event-ID")
         if last_event_id is not None:
-            if not last_event_id.isascii() or not last_event_id.isdigit():
+            # At most 19 digits: a seq is far below 10**19, and int() of over 4,300 digits raises.
+            if not last_event_id.isascii() or not last_event_id.isdigit() or len(last_event_id) > MAX_SEQ_DIGITS:
                 raise falcon.HTTPInvalidHeader("must be the seq of the last event seen", "Last-Event-ID")
             since = int(last_event_id)
         object_id = req.get_param("object")

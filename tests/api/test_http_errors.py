@@ -371,6 +371,17 @@ def test_a_bad_query_parameter_is_rejected_naming_it(client, rejected, path, par
     rejected(lambda: client.simulate_get(path, params=params), status, mention)
 
 
+# "1" * 5000 was a 500: int() refuses over 4,300 digits.
+@pytest.mark.parametrize("seq", ["1" * 5000, "1" * 20, "abc", "-1", "1.0", "\u00b2", ""])
+def test_a_bad_last_event_id_is_400_naming_it(client, rejected, seq):
+    rejected(lambda: client.simulate_get("/events", headers={"Last-Event-ID": seq}), 400, "Last-Event-ID")
+
+
+def test_a_last_event_id_of_19_digits_is_a_seq(client, seeded):
+    resp = client.simulate_get("/events", headers={"Last-Event-ID": "9" * 19})
+    assert (resp.status_code, resp.json) == (200, [])
+
+
 # -- after all that ---------------------------------------------------------------------------------
 
 
