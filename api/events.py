@@ -18,6 +18,7 @@ import falcon
 
 from actors.event_recorder import EventFeed, EventRecorderProxy, Expired
 from api import serialize
+from api.params import bool_param
 
 KINDS = ("node", "task", "deployment")
 MAX_SEQ_DIGITS = 19
@@ -54,7 +55,7 @@ class Events:
             raise falcon.HTTPInvalidParam(f"must be one of {', '.join(KINDS)}", "kind")
         limit = req.get_param_as_int("limit", min_value=1, max_value=100_000)
         resp.set_header("X-Last-Seq", str(self.feed.seq))  # where a watch after this list starts
-        if not req.get_param_as_bool("watch", default=False):
+        if not bool_param(req, "watch", default=False):
             events = self.recorder.list(since, object_id, kind, limit).get(timeout=self.timeout)
             resp.media = [serialize.event(e) for e in events]
             return

@@ -14,6 +14,7 @@ from actors.node_manager import NodeManagerProxy
 from actors.reply import Reply
 from actors.task_manager import TaskManagerProxy
 from api import body, serialize, validation
+from api.params import bool_param
 
 DEFAULT_TIMEOUT = 15.0  # seconds an HTTP request waits on an actor before a 503
 
@@ -43,7 +44,7 @@ class Nodes:
         self.durable = durable
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        healthy = req.get_param_as_bool("healthy")
+        healthy = bool_param(req, "healthy")
         resp.media = [serialize.node(n) for n in self.nodes.list(healthy).get(timeout=self.timeout)]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
