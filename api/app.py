@@ -8,6 +8,7 @@ from actors.system import ControlPlane
 from api import errors, resources
 from api.events import Events
 from api.metrics import MetricsResource, RequestTimer
+from api.openapi import OpenAPIDocument
 
 
 def create_app(
@@ -31,5 +32,6 @@ def create_app(
         app.add_route("/metrics", MetricsResource(metrics))
     if hasattr(control_plane, "events"):
         app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches))
+    app.add_route("/openapi.json", OpenAPIDocument(app))
     errors.register(app)
     return app
