@@ -11,6 +11,7 @@ from api import errors, resources
 from api.auth import BearerAuth
 from api.events import Events
 from api.metrics import MetricsResource, RequestTimer
+from api.openapi import OpenAPIDocument
 
 
 def create_app(
@@ -44,5 +45,6 @@ def create_app(
         app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches))
     app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
     app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
+    app.add_route("/openapi.json", OpenAPIDocument(app))
     errors.register(app)
     return app

@@ -18,8 +18,10 @@ import falcon
 
 from actors.event_recorder import EventFeed, EventRecorderProxy, Expired
 from api import serialize
+from api.params import bool_param
 
 KINDS = ("node", "task", "deployment")
+MAX_SEQ_DIGITS = 19
 KEEPALIVE_SECONDS = 5.0  # also how soon the slot of a client that left comes back
 
 
@@ -43,7 +45,8 @@ class Events:
         since = req.get_param_as_int("since", min_value=0) or 0
         last_event_id = req.get_header("Last-Event-ID")
         if last_event_id is not None:
-            if not last_event_id.isascii() or not last_event_id.isdigit():
+            # At most 19 digits: a seq is far below 10**19, and int() of over 4,300 digits raises.
+            if not last_event_id.isascii() or not last_event_id.isdigit() or len(last_event_id) > MAX_SEQ_DIGITS:
                 raise falcon.HTTPInvalidHeader("must be the seq of the last event seen", "Last-Event-ID")
             since = int(last_event_id)
         object_id = req.get_param("object")
@@ -52,7 +55,7 @@ class Events:
             raise falcon.HTTPInvalidParam(f"must be one of {', '.join(KINDS)}", "kind")
         limit = req.get_param_as_int("limit", min_value=1, max_value=100_000)
         resp.set_header("X-Last-Seq", str(self.feed.seq))  # where a watch after this list starts
-        if not req.get_param_as_bool("watch", default=False):
+        if not bool_param(req, "watch", default=False):
             events = self.recorder.list(since, object_id, kind, limit).get(timeout=self.timeout)
             resp.media = [serialize.event(e) for e in events]
             return

@@ -14,6 +14,7 @@ import falcon
 
 from actors.reply import Reply
 from api import body, serialize, validation
+from api.params import bool_param
 
 DEFAULT_TIMEOUT = 15.0  # seconds an HTTP request waits on an actor before a 503
 
@@ -102,7 +103,7 @@ class Nodes(_Resource):
     collection, render = "nodes", staticmethod(serialize.node)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        healthy = req.get_param_as_bool("healthy")
+        healthy = bool_param(req, "healthy")
         limit, after = _page_params(req)
         nodes, more = self.ask(self.manager.page(healthy, limit, after))
         _link_next(req, resp, more, nodes)

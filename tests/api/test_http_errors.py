@@ -426,6 +426,34 @@ def test_a_bad_query_parameter_is_rejected_naming_it(client, rejected, path, par
     rejected(lambda: client.simulate_get(path, params=params), status, mention)
 
 
+@pytest.mark.parametrize("path,name", [("/nodes", "healthy"), ("/events", "watch")])
+@pytest.mark.parametrize(
+    "query",
+    # Falcon's own parsing took all of these (a blank as true); found by the OpenAPI property test.
+    ["{}=", "{}", "{}=yes", "{}=1", "{}=on", "{}=True", "{}=t", "{}=true&{}=false", "{}=false&{}=false"],
+)
+def test_a_boolean_query_parameter_is_true_or_false_only(client, rejected, path, name, query):
+    rejected(lambda: client.simulate_get(path, query_string=query.replace("{}", name)), 400, name)
+
+
+# "1" * 5000 was a 500: int() refuses over 4,300 digits.
+@pytest.mark.parametrize("seq", ["1" * 5000, "1" * 20, "abc", "-1", "1.0", "\u00b2", ""])
+def test_a_bad_last_event_id_is_400_naming_it(client, rejected, seq):
+    rejected(lambda: client.simulate_get("/events", headers={"Last-Event-ID": seq}), 400, "Last-Event-ID")
+
+
+def test_a_last_event_id_of_19_digits_is_a_seq(client, seeded):
+    resp = client.simulate_get("/events", headers={"Last-Event-ID": "9" * 19})
+    assert (resp.status_code, resp.json) == (200, [])
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", ["n2"]), ("false", ["n1"])])
+def test_healthy_true_and_false_still_filter(client, seeded, value, expected):
+    post_node(client, "n2")
+    assert client.simulate_put("/nodes/n1", json={"healthy": False}).status_code == 200
+    assert [n["id"] for n in client.simulate_get("/nodes", query_string=f"healthy={value}").json] == expected
+
+
 # -- after all that ---------------------------------------------------------------------------------
 
 
