@@ -213,30 +213,45 @@ def hammer(
 
 
 class ServerProcess:
-    """``orchestrator serve --port 0 ARGS`` in a child process, for benchmarks."""
+    """``orchestrator serve --port 0 ARGS`` in a child process, for benchmarks,
+    load runs and end-to-end tests. ``quiet`` logs warnings only. The log goes
+    to a file: a pipe nobody reads fills up and blocks the server."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, quiet: bool = True) -> None:
         self._log = tempfile.TemporaryFile(mode="w+")
+        level = ("--log-level", "warning") if quiet else ()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", "0", "--log-level", "warning", *args],
+            [sys.executable, "-m", "api.cli", "serve", "--port", "0", *level, *args],
             stdout=subprocess.PIPE, stderr=self._log, text=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         )
-        line = self.process.stdout.readline()
+        line = self.process.stdout.readline()  # "orchestrator serving on http://127.0.0.1:PORT"
         if "serving on" not in line:
             self.process.kill()
-            self._log.seek(0)
-            raise RuntimeError(f"server did not start: {line}{self._log.read()}")
+            self.process.wait()
+            raise RuntimeError(f"server did not start: {line}{self.stderr()}")
         self.url = line.rsplit(" ", 1)[1].strip()
 
-    def stop(self) -> None:
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 10) -> int:
+        """Send ``signum`` and return the exit code; a server still running
+        after ``timeout`` seconds is killed (and its code is then -9)."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signum)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stderr(self) -> str:
+        self._log.seek(0)
+        return self._log.read()
 
     def __enter__(self) -> ServerProcess:
         return self
