@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pykka
 
-from actors.datastore import DatastoreProxy
+from actors.manager import ASK_TIMEOUT, Manager
 from actors.models import Deployment, DeploymentChanges, DeploymentSpec
 from actors.retry import check_version, retry_on_conflict
 from actors.rollout import template_hash
@@ -25,24 +24,7 @@ from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
-ASK_TIMEOUT = 10.0  # seconds an ask to the datastore may take
-
-
-def _noop(*args: object, **kwargs: object) -> None:
-    pass
-
-
-class DeploymentManager:
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        clock: Callable[[], float],
-        on_change: Callable[..., object] = _noop,
-    ) -> None:
-        self.datastore = datastore
-        self.clock = clock
-        self.on_change = on_change
-
+class DeploymentManager(Manager):
     def create(self, spec: DeploymentSpec) -> Deployment:
         deployment = Deployment(
             id=spec.id,

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import pykka
 
-from actors.datastore import DatastoreProxy
 from actors.lifecycle import requeued
+from actors.manager import ASK_TIMEOUT, Manager
 from actors.models import Node, NodeChanges, NodeSpec
 from actors.retry import check_version, retry_on_conflict
 from actors.store_ops import Create, Delete, Update
@@ -22,24 +21,7 @@ from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
-ASK_TIMEOUT = 10.0  # seconds an ask to the datastore may take
-
-
-def _noop(*args: object, **kwargs: object) -> None:
-    pass
-
-
-class NodeManager:
-    def __init__(
-        self,
-        datastore: DatastoreProxy,
-        clock: Callable[[], float],
-        on_change: Callable[..., object] = _noop,
-    ) -> None:
-        self.datastore = datastore
-        self.clock = clock
-        self.on_change = on_change
-
+class NodeManager(Manager):
     def register(self, spec: NodeSpec) -> Node:
         now = self.clock()
         node = Node(

@@ -17,6 +17,7 @@ import pykka
 from actors.datastore import DatastoreProxy
 from actors.errors import AlreadyExists
 from actors.lifecycle import check_transition, with_status
+from actors.manager import ASK_TIMEOUT, Manager, _noop
 from actors.models import Task, TaskSpec, TaskStatus
 from actors.reply import Reply
 from actors.retry import check_version, retry_on_conflict
@@ -25,20 +26,13 @@ from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
-ASK_TIMEOUT = 10.0  # seconds an ask to the datastore may take
-
-
 def new_task_id() -> str:
     """``task-`` and 16 random hex digits (64 bits): unique without
     coordination (a clash is about 1 in 10^7 even among a million tasks)."""
     return f"task-{uuid.uuid4().hex[:16]}"
 
 
-def _noop(*args: object, **kwargs: object) -> None:
-    pass
-
-
-class TaskManager:
+class TaskManager(Manager):
     def __init__(
         self,
         datastore: DatastoreProxy,
@@ -46,9 +40,7 @@ class TaskManager:
         on_change: Callable[..., object] = _noop,
         new_id: Callable[[], str] = new_task_id,
     ) -> None:
-        self.datastore = datastore
-        self.clock = clock
-        self.on_change = on_change
+        super().__init__(datastore, clock, on_change)
         self.new_id = new_id
 
     def _new_task(self, spec: TaskSpec) -> Task:
