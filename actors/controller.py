@@ -47,7 +47,8 @@ from actors import rollout
 from actors.datastore import ClusterView, DatastoreProxy
 from actors.lifecycle import bound, requeued
 from actors.metrics import Metrics
-from actors.models import Node, Task
+from actors.models import Node, Task, replace
+from actors.node_snapshot import NodeSnapshot
 from actors.scheduler import SchedulerProxy
 from actors.scheduling import Placement
 from actors.store_ops import (
@@ -128,6 +129,7 @@ class Controller:
         self._parked_since = self.started_at
         self._deployments_since: int | None = None  # deployments unchanged since this revision need nothing
         self._deployments_checked_at = self.started_at
+        self._nodes = NodeSnapshot()
 
     def unpark(self) -> None:
         """Something may have made room: look at every pending task again."""
@@ -149,13 +151,13 @@ class Controller:
         view = self._view()
 
         expired = [
-            n for n in view.nodes
+            n for n in self._nodes.nodes
             if not n.simulated and n.healthy and now - max(n.last_heartbeat, self.started_at) > self.node_timeout
         ]
         expired_count = 0
         if expired:
             expired_count = self._commit(
-                [[Update(dataclasses.replace(n, healthy=False), n.version)] for n in expired]
+                [[Update(replace(n, healthy=False), n.version)] for n in expired]
             )[0]
             for node in expired:
                 logger.info("node %s unhealthy: no heartbeat for %.0f s", node.id, now - node.last_heartbeat)
@@ -163,7 +165,7 @@ class Controller:
 
         requeued_count = 0
         if view.stranded:
-            nodes = {n.id: n for n in view.nodes}
+            nodes = self._nodes.by_id
             requeued_count = self._commit(
                 [[Update(requeued(t, _stranded_reason(t, nodes)), t.version)] for t in view.stranded]
             )[0]
@@ -177,7 +179,7 @@ class Controller:
         if step.created or step.deleted:
             view = self._view()  # new replicas are pending behind the cursor
 
-        scheduled, unschedulable, conflicts = self._schedule(view.pending, view.nodes, now)
+        scheduled, unschedulable, conflicts = self._schedule(view.pending, self._nodes.nodes, now)
         # Every task up to the view's cursor was placed or does not fit; a
         # lost race means a task may deserve another look: start over.
         self._cursor = None if conflicts else view.cursor
@@ -252,7 +254,11 @@ class Controller:
         raise RuntimeError(f"no free task id for deployment '{deployment_id}' in 100 draws")
 
     def _view(self) -> ClusterView:
-        return self.datastore.cluster_view(self.batch_size, self._cursor).get(timeout=ASK_TIMEOUT)
+        """Pending and stranded tasks; the nodes that changed since the last
+        view go into the snapshot."""
+        view = self.datastore.cluster_view(self.batch_size, self._cursor, self._nodes.revision).get(timeout=ASK_TIMEOUT)
+        self._nodes.apply(view)
+        return view
 
     def _schedule(self, pending: list[Task], nodes: list[Node], now: float) -> tuple[int, int, int]:
         """Place and bind ``pending``; (scheduled, unschedulable, conflicts)."""
@@ -276,7 +282,7 @@ class Controller:
             else:
                 unschedulable += 1
                 if task.message != decision.message:  # write only what changed
-                    txns.append([Update(dataclasses.replace(task, message=decision.message), task.version)])
+                    txns.append([Update(replace(task, message=decision.message), task.version)])
                     placements.append(None)
         results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT) if txns else []
         simulated = {n.id for n in nodes if n.simulated}

@@ -40,6 +40,7 @@ from actors.errors import (
     VersionConflict,
 )
 from actors.models import (
+    replace,
     NO_RESOURCES,
     Deployment,
     Node,
@@ -170,6 +171,8 @@ class ClusterView:
     """What the controller needs for one reconcile, read in one round trip."""
 
     nodes: list[Node]
+    """Every node, or with ``complete`` False, those that changed (their
+    record or their allocation) after the revision asked about."""
     pending: list[Task]
     """Pending tasks not skipped, oldest first, at most the limit asked for."""
     stranded: list[Task]
@@ -179,6 +182,11 @@ class ClusterView:
     cursor: int | None = None
     """Where the returned pending tasks end in creation order: pass it as
     ``after`` to start behind them."""
+    removed: list[str] = dataclasses.field(default_factory=list)
+    """With ``complete`` False: the ids of nodes deleted after that revision."""
+    complete: bool = True
+    revision: int = 0
+    """The revision read at: pass it as ``nodes_since`` to hear only what changes after."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -206,6 +214,8 @@ class Datastore:
         self._next_order = 0
         self._allocated: dict[str, Resources] = {}
         self._active_by_node: dict[str, set[str]] = {}
+        self._node_changed: dict[str, int] = {}  # node id -> revision its record or allocation last changed, oldest first
+        self._sick: set[str] = set()  # ids of unhealthy nodes
         self._pending_order: SortedList = SortedList()  # (creation sequence, task id)
         self._status_counts: collections.Counter[TaskStatus] = collections.Counter()
         self._deployments: dict[str, Deployment] = {}
@@ -216,7 +226,7 @@ class Datastore:
         self._revision = 0
         loaded = self.backend.load()
         for node in loaded.nodes:
-            self._nodes[node.id] = node
+            self._put_node(node)
         for deployment in loaded.deployments:
             self._deployments[deployment.id] = deployment
         for task in loaded.tasks:
@@ -332,11 +342,26 @@ class Datastore:
             found.append(task)
         return found, False
 
-    def cluster_view(self, limit: int | None = None, after: int | None = None) -> ClusterView:
+    def cluster_view(
+        self, limit: int | None = None, after: int | None = None, nodes_since: int | None = None
+    ) -> ClusterView:
         """Nodes, stranded tasks, and up to ``limit`` pending tasks oldest
         first, starting behind the ``after`` cursor of an earlier view.
-        Costs O(log pending + limit), whatever the backlog."""
-        nodes = self.list_nodes()
+        With ``nodes_since`` (an earlier view's revision) only the nodes that
+        changed after it. Costs O(log pending + limit + nodes returned),
+        whatever the backlog and the cluster's size."""
+        if nodes_since is None:
+            nodes, removed, complete = self.list_nodes(), [], True
+        else:
+            nodes, removed, complete = [], [], False
+            for node_id, revision in reversed(self._node_changed.items()):
+                if revision <= nodes_since:
+                    break
+                node = self._nodes.get(node_id)
+                if node is None:
+                    removed.append(node_id)
+                else:
+                    nodes.append(self._with_allocation(node))
         pending: list[Task] = []
         more = False
         cursor = after
@@ -348,12 +373,13 @@ class Datastore:
             pending.append(self._tasks[task_id])
             cursor = order
         stranded = []
-        for node_id, task_ids in self._active_by_node.items():
-            node = self._nodes.get(node_id)
-            if node is None or not node.healthy:
-                stranded.extend(self._tasks[i] for i in task_ids)
+        for node_id in sorted((self._active_by_node.keys() - self._nodes.keys()) | (self._sick & self._active_by_node.keys())):
+            stranded.extend(self._tasks[i] for i in self._active_by_node[node_id])
         stranded.sort(key=self._creation_key)
-        return ClusterView(nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor)
+        return ClusterView(
+            nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor,
+            removed=removed, complete=complete, revision=self._revision,
+        )
 
     def get_deployment(self, deployment_id: str) -> Deployment:
         deployment = self._deployments.get(deployment_id)
@@ -395,6 +421,47 @@ class Datastore:
         nothing has changed. ``on_durable(records, error)`` is called once the
         change is durable (``error`` None) or failed to become so.
         """
+        records, changes = self._apply(ops, on_durable)
+        if changes:
+            self._announce(changes)
+        return records
+
+    def submit(self, ops: Sequence[Op], reply: Reply) -> None:
+        """Commit ``ops`` and complete ``reply`` with the stored records once
+        they are durable, or with the error. Meant to be told, not asked:
+        whoever waits for the answer waits on ``reply`` alone, so the actors
+        between a client and the store never block on each other for it."""
+        try:
+            self.commit(ops, functools.partial(_settle, reply))
+        except Exception:
+            reply.set_exception()
+
+    def commit_each(self, transactions: Sequence[Sequence[Op]]) -> list[list[Record] | OrchestratorError]:
+        """Apply several independent transactions in one round trip; each
+        result is the stored records or the error that stopped that one."""
+        results: list[list[Record] | OrchestratorError] = []
+        changes: list[tuple[Record | None, Record | None]] = []
+        try:
+            for ops in transactions:
+                try:
+                    records, changed = self._apply(ops)
+                except OrchestratorError as exc:
+                    results.append(exc)
+                else:
+                    results.append(records)
+                    changes += changed
+        finally:
+            if changes:
+                self._announce(changes)
+        return results
+
+    def _apply(
+        self,
+        ops: Sequence[Op],
+        on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
+    ) -> tuple[list[Record], list[tuple[Record | None, Record | None]]]:
+        """:meth:`commit` without telling anyone: the stored records and the
+        (before, after) changes, for :meth:`_announce`."""
         ops = self._expand(ops)
         self._check(ops)
         revision = self._revision + 1
@@ -418,33 +485,16 @@ class Datastore:
                 self._remove(kind, record_id)
             for record in puts:
                 self._store(record)
-            self.feed.publish(revision)
-            if self.on_commit is not None:
-                self.on_commit(changes)
         elif on_durable is not None:
             on_durable(puts, None)
-        return [self._derived(r) for r in puts]
+        return [self._derived(r) for r in puts], changes
 
-    def submit(self, ops: Sequence[Op], reply: Reply) -> None:
-        """Commit ``ops`` and complete ``reply`` with the stored records once
-        they are durable, or with the error. Meant to be told, not asked:
-        whoever waits for the answer waits on ``reply`` alone, so the actors
-        between a client and the store never block on each other for it."""
-        try:
-            self.commit(ops, functools.partial(_settle, reply))
-        except Exception:
-            reply.set_exception()
-
-    def commit_each(self, transactions: Sequence[Sequence[Op]]) -> list[list[Record] | OrchestratorError]:
-        """Apply several independent transactions in one round trip; each
-        result is the stored records or the error that stopped that one."""
-        results: list[list[Record] | OrchestratorError] = []
-        for ops in transactions:
-            try:
-                results.append(self.commit(ops))
-            except OrchestratorError as exc:
-                results.append(exc)
-        return results
+    def _announce(self, changes: list[tuple[Record | None, Record | None]]) -> None:
+        """Wake the change feed's waiters and tell the event recorder, once
+        for any number of commits."""
+        self.feed.publish(self._revision)
+        if self.on_commit is not None:
+            self.on_commit(changes)
 
     # -- internals -----------------------------------------------------------
 
@@ -455,13 +505,13 @@ class Datastore:
         allocated = self._allocated.get(node.id, NO_RESOURCES)
         if allocated == node.allocated:
             return node
-        return dataclasses.replace(node, allocated=allocated)
+        return replace(node, allocated=allocated)
 
     def _with_ready(self, deployment: Deployment) -> Deployment:
         ready = self._running_owned.get(deployment.id, 0)
         if ready == deployment.ready:
             return deployment
-        return dataclasses.replace(deployment, ready=ready)
+        return replace(deployment, ready=ready)
 
     def _derived(self, record: Record) -> Record:
         """The record with its derived fields filled in, as reads return it."""
@@ -476,7 +526,10 @@ class Datastore:
 
     def _expand(self, ops: Sequence[Op]) -> Sequence[Op]:
         """Turn each DeleteOwnedTasks into deletes of the tasks owned now."""
-        if not any(isinstance(op, DeleteOwnedTasks) for op in ops):
+        for op in ops:
+            if isinstance(op, DeleteOwnedTasks):
+                break
+        else:
             return ops
         expanded: list[Op] = []
         for op in ops:
@@ -521,9 +574,22 @@ class Datastore:
             if expected is not None and current.version != expected:
                 raise VersionConflict(kind, record_id, expected, current.version)
 
+    def _put_node(self, node: Node) -> None:
+        self._nodes[node.id] = node
+        if node.healthy:
+            self._sick.discard(node.id)
+        else:
+            self._sick.add(node.id)
+        self._node_touched(node.id)
+
+    def _node_touched(self, node_id: str) -> None:
+        """The node's record or allocation changed at this revision."""
+        self._node_changed.pop(node_id, None)
+        self._node_changed[node_id] = self._revision
+
     def _store(self, record: Record) -> None:
         if isinstance(record, Node):
-            self._nodes[record.id] = record
+            self._put_node(record)
             return
         if isinstance(record, Deployment):
             self._deployments[record.id] = record
@@ -540,6 +606,8 @@ class Datastore:
     def _remove(self, kind: str, record_id: str) -> None:
         if kind == "node":
             del self._nodes[record_id]
+            self._sick.discard(record_id)
+            self._node_touched(record_id)
             return
         if kind == "deployment":
             del self._deployments[record_id]
@@ -577,6 +645,7 @@ class Datastore:
         elif task.status.active and task.node is not None:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
+            self._node_touched(task.node)
 
     def _unindex(self, task: Task) -> None:
         self._status_counts[task.status] -= 1
@@ -597,6 +666,7 @@ class Datastore:
             else:
                 del self._active_by_node[task.node]
                 del self._allocated[task.node]
+            self._node_touched(task.node)
 
 
 def _settle(reply: Reply, records: list[Record], error: BaseException | None) -> None:
@@ -609,10 +679,10 @@ def _settle(reply: Reply, records: list[Record], error: BaseException | None) ->
 def _stamped(record: Record, revision: int) -> Record:
     """The record as stored: new version, and no derived fields."""
     if isinstance(record, Node):
-        return dataclasses.replace(record, version=revision, allocated=NO_RESOURCES)
+        return replace(record, version=revision, allocated=NO_RESOURCES)
     if isinstance(record, Deployment):
-        return dataclasses.replace(record, version=revision, ready=0)
-    return dataclasses.replace(record, version=revision)
+        return replace(record, version=revision, ready=0)
+    return replace(record, version=revision)
 
 
 class DatastoreActor(pykka.ThreadingActor, Datastore):

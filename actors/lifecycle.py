@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 from actors.errors import Conflict
-from actors.models import Task, TaskStatus
+from actors.models import Task, TaskStatus, replace
 
 # What an external agent (``PUT /tasks/{id}``) may do: report progress on a
 # non-simulated node, or fail any task that has not ended.
@@ -31,12 +30,12 @@ def with_status(task: Task, status: TaskStatus, now: float) -> Task:
         changes["started_at"] = now
     elif status.final:
         changes["finished_at"] = now
-    return dataclasses.replace(task, **changes)
+    return replace(task, **changes)
 
 
 def bound(task: Task, node_id: str, now: float) -> Task:
     """The task placed on ``node_id``."""
-    return dataclasses.replace(
+    return replace(
         task,
         status=TaskStatus.SCHEDULED,
         node=node_id,
@@ -48,7 +47,7 @@ def bound(task: Task, node_id: str, now: float) -> Task:
 
 def requeued(task: Task, reason: str) -> Task:
     """The task taken off its node and waiting to be placed again."""
-    return dataclasses.replace(
+    return replace(
         task,
         status=TaskStatus.PENDING,
         node=None,

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+import functools
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -216,3 +219,28 @@ class DeploymentChanges:
 
     replicas: int | None = None
     template: TaskTemplate | None = None
+
+
+R = TypeVar("R")
+
+
+def replace(record: R, **changes: Any) -> R:
+    """``dataclasses.replace`` for the records here, about twice as fast:
+    records are copied several times on every binding, and it shows."""
+    copy = _copier(type(record))
+    return copy(record, changes)
+
+
+@functools.cache
+def _copier(cls: type) -> Callable[[Any, dict[str, Any]], Any]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    values_of = operator.attrgetter(*names)
+    position = {name: i for i, name in enumerate(names)}
+
+    def copy(record: Any, changes: dict[str, Any]) -> Any:
+        values = list(values_of(record))
+        for name, value in changes.items():
+            values[position[name]] = value
+        return cls(*values)
+
+    return copy

@@ -1,8 +1,11 @@
 """The scheduler actor: places tasks on nodes with a scoring policy.
 
-It holds no cluster state: the controller asks it with the pending tasks and
-a snapshot of the nodes, and gets one decision per task. The logic is in the
-pure functions of :mod:`actors.scheduling`. The scheduler asks nobody.
+The controller asks it with the pending tasks and the nodes it saw, and gets
+one decision per task. The rule is the pure functions of
+:mod:`actors.scheduling`; the scheduler applies it with a
+:class:`actors.node_index.NodeIndex`, its working copy of the nodes, brought
+up to date with what changed at every ask (so a restarted scheduler only
+rebuilds it). The scheduler asks nobody.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import pykka
 
 from actors.errors import ValidationError
 from actors.models import Node, Task
-from actors.scheduling import DEFAULT_POLICY, POLICIES, Decision, Placement, place_all
+from actors.node_index import NodeIndex
+from actors.scheduling import DEFAULT_POLICY, POLICIES, Decision, Placement
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -26,12 +30,12 @@ class Scheduler:
         if policy not in POLICIES:
             raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(POLICIES)}")
         self.policy = policy
-        self._score = POLICIES[policy]
-        self._start = 0  # where the next sample of a large cluster begins
+        self._index = NodeIndex(policy)
 
     def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
         """One decision per task, in order; later tasks see what earlier ones took."""
-        decisions, self._start = place_all(tasks, nodes, self._score, self._start % max(len(nodes), 1))
+        self._index.sync(nodes)
+        decisions = self._index.place_all(tasks)
         if logger.isEnabledFor(logging.DEBUG):
             for decision in decisions:
                 if isinstance(decision, Placement):

@@ -16,7 +16,7 @@ import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from actors.models import Node, Task, TaskStatus
+from actors.models import Node, Task, TaskStatus, replace
 
 Filter = Callable[[Task, Node], tuple[str, ...]]
 Score = Callable[[Task, Node], float]
@@ -112,10 +112,14 @@ UNSCHEDULABLE_PREFIX = "0/"
 
 def unschedulable_message(total: int, reasons: Iterable[str]) -> str:
     """Count the reasons, most frequent first (then by name), like kube-scheduler."""
+    return unschedulable_message_counts(total, collections.Counter(reasons))
+
+
+def unschedulable_message_counts(total: int, counts: Mapping[str, int]) -> str:
+    """:func:`unschedulable_message` from the count of each reason."""
     if total == 0:
         return f"{UNSCHEDULABLE_PREFIX}0 nodes available: no nodes registered"
-    counts = collections.Counter(reasons)
-    parts = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    parts = sorted(((reason, n) for reason, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
     return f"{UNSCHEDULABLE_PREFIX}{total} nodes available: " + ", ".join(f"{n} {reason}" for reason, n in parts)
 
 
@@ -125,40 +129,22 @@ def fits_nowhere(task: Task) -> bool:
     return task.status is TaskStatus.PENDING and task.message.startswith(UNSCHEDULABLE_PREFIX)
 
 
-MIN_FEASIBLE_TO_FIND = 100
-
-
-def feasible_to_find(total: int) -> int:
-    """How many feasible nodes to find before scoring, like kube-scheduler's
-    ``percentageOfNodesToScore`` default: every node up to 100; above, an
-    adaptive share (50% minus 1% per 125 nodes, at least 5%), at least 100."""
-    if total <= MIN_FEASIBLE_TO_FIND:
-        return total
-    percentage = max(5.0, 50.0 - total / 125)
-    return max(MIN_FEASIBLE_TO_FIND, int(total * percentage / 100))
-
-
 def place(
     task: Task,
     nodes: Sequence[Node],
     score: Score = spread_score,
     filters: Sequence[Filter] = FILTERS,
-    start: int = 0,
-    enough: int | None = None,
 ) -> Decision:
     """Choose a node for ``task`` among ``nodes`` (with ``allocated`` filled).
 
-    Nodes are examined from index ``start`` round the list; once ``enough``
-    feasible ones are found (all of them when None), the rest are skipped and
-    the best of those found wins. A task that fits nowhere has looked at
-    every node, so its reasons are complete."""
+    Every node goes through the filters and the feasible ones are scored;
+    the best wins, ties to the smallest id. A task that fits nowhere hears
+    why from every node. (:class:`actors.node_index.NodeIndex` makes the same
+    decision with vector operations; this is the rule it is tested against.)"""
     best: Node | None = None
     best_score = -1.0
     reasons: list[str] = []
-    found = 0
-    count = len(nodes)
-    for i in range(count):
-        node = nodes[(start + i) % count]
+    for node in nodes:
         rejected: tuple[str, ...] = ()
         for check in filters:
             rejected = check(task, node)
@@ -170,38 +156,21 @@ def place(
         value = round(score(task, node), 6)  # equal scores must tie exactly
         if value > best_score or (value == best_score and best is not None and node.id < best.id):
             best, best_score = node, value
-        found += 1
-        if enough is not None and found >= enough:
-            break
     if best is None:
         return Unschedulable(task.id, unschedulable_message(len(nodes), reasons))
     return Placement(task.id, best.id, best_score)
 
 
-def place_all(
-    tasks: Iterable[Task],
-    nodes: Sequence[Node],
-    score: Score = spread_score,
-    start: int = 0,
-) -> tuple[list[Decision], int]:
-    """Place ``tasks`` in order, each seeing the resources the earlier ones
-    took. Above 100 nodes each task scores a sample (:func:`feasible_to_find`)
-    taken from a start that moves round the cluster from task to task, as
-    kube-scheduler does; the same input always gives the same placements.
-    Returns the decisions and where the next batch should start."""
+def place_all(tasks: Iterable[Task], nodes: Sequence[Node], score: Score = spread_score) -> list[Decision]:
+    """Place ``tasks`` in order, each seeing the resources the earlier ones took."""
     working = list(nodes)
     position = {node.id: i for i, node in enumerate(working)}
-    enough = feasible_to_find(len(working))
-    sampling = enough < len(working)
     decisions: list[Decision] = []
     for task in tasks:
-        decision = place(task, working, score, start=start, enough=enough if sampling else None)
-        if sampling and working:
-            start = (start + enough) % len(working)
+        decision = place(task, working, score)
         decisions.append(decision)
         if isinstance(decision, Placement):
             i = position[decision.node_id]
             node = working[i]
-            working[i] = dataclasses.replace(node, allocated=node.allocated + task.resources)
-    return decisions, start
-
+            working[i] = replace(node, allocated=node.allocated + task.resources)
+    return decisions

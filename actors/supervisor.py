@@ -47,11 +47,14 @@ class Handle:
         object.__setattr__(self, "_proxy", proxy)
 
     def later(self, method: str) -> Callable[..., Any]:
-        """A callable that calls ``method`` on whichever actor is current
-        when it is called: what other actors keep as a callback."""
+        """A callable that tells ``method`` to whichever actor is current
+        when it is called: what other actors keep as a callback. A tell, not
+        an ask: no future is made (they cost a lock each, and nobody reads
+        them), and an exception in ``method`` crashes the actor, which the
+        supervisor restarts, instead of vanishing into an unread future."""
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return getattr(self._proxy, method)(*args, **kwargs)
+        def call(*args: Any, **kwargs: Any) -> None:
+            getattr(self._proxy, method).defer(*args, **kwargs)
 
         call.__name__ = f"{self.name}.{method}"
         return call

@@ -118,6 +118,34 @@ def test_cluster_view_finds_tasks_stranded_on_failed_or_missing_nodes(store):
     assert [n.id for n in view.nodes] == ["ok", "sick"]
 
 
+def test_cluster_view_since_a_revision_has_only_the_nodes_that_changed(store):
+    store.commit([Create(make_node("a")), Create(make_node("b")), Create(make_node("c"))])
+    first = store.cluster_view()
+    assert first.complete and [n.id for n in first.nodes] == ["a", "b", "c"]
+    assert store.cluster_view(nodes_since=first.revision).nodes == []  # nothing since
+    (task,) = store.commit([Create(make_task("t1", cpu=500))])
+    (task,) = store.commit([Update(dataclasses.replace(task, status=TaskStatus.SCHEDULED, node="b"), task.version)])
+    store.commit([Update(dataclasses.replace(store.get_node("c"), schedulable=False), None)])
+    store.commit([Delete("node", "a")])
+    view = store.cluster_view(nodes_since=first.revision)
+    assert not view.complete
+    assert sorted((n.id, n.allocated.cpu, n.schedulable) for n in view.nodes) == [("b", 500, True), ("c", 0, False)]
+    assert view.removed == ["a"]
+    assert view.revision == store.revision
+    store.commit([Delete("task", "t1")])  # b's allocation goes back to nothing
+    later = store.cluster_view(nodes_since=view.revision)
+    assert [(n.id, n.allocated.cpu) for n in later.nodes] == [("b", 0)]
+    assert later.removed == []
+
+
+def test_commit_each_announces_once_for_the_whole_batch(store):
+    told = []
+    store.set_on_commit(told.append)
+    store.commit_each([[Create(make_task("t1"))], [Create(make_task("t1"))], [Create(make_task("t2"))]])
+    assert [[after.id for _, after in changes] for changes in told] == [["t1", "t2"]]
+    assert store.feed.revision == store.revision
+
+
 def test_commit_each_reports_each_transaction(store):
     results = store.commit_each([[Create(make_task("t1"))], [Create(make_task("t1"))], [Create(make_task("t2"))]])
     assert [type(r).__name__ for r in results] == ["list", "AlreadyExists", "list"]

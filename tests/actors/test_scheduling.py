@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actors.models import Resources
 from actors.scheduling import (
@@ -20,11 +24,12 @@ from actors.scheduling import (
     node_schedulable,
     node_selector_matches,
     place,
-    place_all,
+    place_all as pure_place_all,
     resources_fit,
     spread_score,
     unschedulable_message,
 )
+from actors.node_index import NodeIndex
 from tests.helpers import make_node, make_task
 
 # --- filters -----------------------------------------------------------------
@@ -274,23 +279,35 @@ def test_unschedulable_message_accepts_any_iterable():
     assert unschedulable_message(2, iter(["unhealthy", "unhealthy"])) == "0/2 nodes available: 2 unhealthy"
 
 
-# --- place_all ---------------------------------------------------------------
+# --- place_all: the rule (pure) and the node index give the same answers ----
 
 
-def test_place_all_later_tasks_see_what_earlier_ones_took():
+def _indexed(tasks, nodes, score=spread_score):
+    policy = {spread_score: "spread", binpack_score: "binpack"}[score]
+    index = NodeIndex(policy)
+    index.sync(nodes)
+    return index.place_all(tasks)
+
+
+@pytest.fixture(params=["rule", "index"])
+def place_all(request):
+    return {"rule": pure_place_all, "index": _indexed}[request.param]
+
+
+def test_place_all_later_tasks_see_what_earlier_ones_took(place_all):
     nodes = [make_node("n1", cpu=1000, memory=1000)]
     tasks = [make_task(f"t{i}", cpu=400, memory=100) for i in range(1, 4)]
-    decisions, _ = place_all(tasks, nodes)
+    decisions = place_all(tasks, nodes)
     assert [type(d) for d in decisions] == [Placement, Placement, Unschedulable]
     assert decisions[2] == Unschedulable("t3", "0/1 nodes available: 1 insufficient cpu")
 
 
-def test_place_all_never_overcommits():
+def test_place_all_never_overcommits(place_all):
     nodes = [make_node("a", cpu=1000, memory=1000), make_node("b", cpu=1500, memory=1000)]
     tasks = [make_task(f"t{i}", cpu=300, memory=200) for i in range(10)]
     for score in (spread_score, binpack_score):
         used: dict[str, Resources] = {}
-        for d in place_all(tasks, nodes, score)[0]:
+        for d in place_all(tasks, nodes, score):
             if isinstance(d, Placement):
                 used[d.node_id] = used.get(d.node_id, Resources()) + Resources(300, 200)
         assert used["a"].cpu <= 1000 and used["a"].memory <= 1000
@@ -298,68 +315,140 @@ def test_place_all_never_overcommits():
         assert sum(r.cpu for r in used.values()) == 300 * 8  # 3 on a (cpu), 5 on b (memory)
 
 
-def test_place_all_does_not_change_the_given_nodes():
+def test_place_all_does_not_change_the_given_nodes(place_all):
     nodes = [make_node("n1")]
     place_all([make_task(cpu=1000)], nodes)
     assert nodes[0].allocated == Resources()
 
 
-def test_place_all_spread_spreads_across_nodes():
+def test_place_all_spread_spreads_across_nodes(place_all):
     nodes = [make_node("n1"), make_node("n2"), make_node("n3")]
     tasks = [make_task(f"t{i}", cpu=500, memory=512) for i in range(1, 7)]
-    decisions, _ = place_all(tasks, nodes, spread_score)
+    decisions = place_all(tasks, nodes, spread_score)
     assert [d.node_id for d in decisions] == ["n1", "n2", "n3", "n1", "n2", "n3"]
 
 
-def test_place_all_spread_is_the_default():
+def test_place_all_spread_is_the_default(place_all):
     nodes = [make_node("n1"), make_node("n2")]
     tasks = [make_task("t1", cpu=500), make_task("t2", cpu=500)]
-    assert [d.node_id for d in place_all(tasks, nodes)[0]] == ["n1", "n2"]
+    assert [d.node_id for d in place_all(tasks, nodes)] == ["n1", "n2"]
 
 
-def test_place_all_binpack_fills_one_node_first():
+def test_place_all_binpack_fills_one_node_first(place_all):
     nodes = [make_node("n1", cpu=2000), make_node("n2", cpu=2000), make_node("n3", cpu=2000)]
     tasks = [make_task(f"t{i}", cpu=500, memory=512) for i in range(1, 8)]
-    decisions, _ = place_all(tasks, nodes, binpack_score)
+    decisions = place_all(tasks, nodes, binpack_score)
     assert [d.node_id for d in decisions] == ["n1"] * 4 + ["n2"] * 3
 
 
-def test_place_all_keeps_task_order_and_ids():
+def test_place_all_keeps_task_order_and_ids(place_all):
     nodes = [make_node("n1", cpu=1000)]
     tasks = [make_task("big", cpu=5000), make_task("small", cpu=100)]
-    decisions, _ = place_all(tasks, nodes)
+    decisions = place_all(tasks, nodes)
     assert [d.task_id for d in decisions] == ["big", "small"]
     assert isinstance(decisions[0], Unschedulable)
     assert decisions[1].node_id == "n1"
 
 
-def test_place_all_with_no_tasks():
-    assert place_all([], [make_node()]) == ([], 0)
+def test_place_all_with_no_tasks(place_all):
+    assert place_all([], [make_node()]) == []
 
 
-@pytest.mark.parametrize(
-    ("total", "enough"),
-    [(0, 0), (1, 1), (100, 100), (101, 100), (1000, 420), (5000, 500), (6000, 300), (20000, 1000)],
-)
-def test_large_clusters_score_a_sample_like_kube_scheduler(total, enough):
-    from actors.scheduling import feasible_to_find
-
-    assert feasible_to_find(total) == enough
+def test_place_all_with_no_nodes(place_all):
+    assert place_all([make_task("t")], []) == [Unschedulable("t", "0/0 nodes available: no nodes registered")]
 
 
-def test_a_sample_moves_round_the_cluster_and_still_finds_the_only_fit():
-    nodes = [make_node(f"n{i:04d}", cpu=100) for i in range(1000)]
-    nodes[777] = make_node("n0777", cpu=10_000)
-    decisions, start = place_all([make_task(f"t{i}", cpu=5000) for i in range(2)], nodes)
-    assert [d.node_id for d in decisions] == ["n0777", "n0777"]
-    assert start == 840  # two samples of 420 taken
-    spread, _ = place_all([make_task(f"s{i}", cpu=10) for i in range(3)], [make_node(f"n{i:04d}") for i in range(1000)])
-    # Each from its own window of 420: 0-419, 420-839, then 840-999 and round to 0-259,
-    # where n0001 (empty) beats the emptier-looking ids after it on the tie-break.
-    assert [d.node_id for d in spread] == ["n0000", "n0420", "n0001"]
-
-
-def test_a_task_that_fits_nowhere_in_a_large_cluster_hears_about_every_node():
+def test_a_task_that_fits_nowhere_in_a_large_cluster_hears_about_every_node(place_all):
     nodes = [make_node(f"n{i:04d}", cpu=100) for i in range(500)]
-    (decision,), _ = place_all([make_task("big", cpu=5000)], nodes)
+    (decision,) = place_all([make_task("big", cpu=5000)], nodes)
     assert decision.message == "0/500 nodes available: 500 insufficient cpu"
+
+
+def test_every_node_is_scored_however_large_the_cluster(place_all):
+    nodes = [make_node(f"n{i:04d}", cpu=4000) for i in range(5000)]
+    nodes[4321] = make_node("n4321", cpu=64000)  # the emptiest by far, near the end
+    (decision,) = place_all([make_task("t", cpu=100)], nodes)
+    assert decision.node_id == "n4321"
+
+
+def test_reasons_count_each_node_under_its_first_failing_filter(place_all):
+    nodes = [
+        make_node("a", healthy=False, schedulable=False, cpu=1),
+        make_node("b", schedulable=False),
+        make_node("c", labels={"zone": "b"}),
+        make_node("d", cpu=100, memory=100),
+        make_node("e", labels={"zone": "a"}, cpu=100),
+    ]
+    (decision,) = place_all([make_task("t", cpu=500, memory=512, node_selector={"zone": "a"})], nodes)
+    assert decision.message == (
+        "0/5 nodes available: 2 didn't match node selector, 1 insufficient cpu, 1 unhealthy, 1 unschedulable"
+    )
+
+
+# --- the node index ----------------------------------------------------------
+
+
+def test_the_index_books_placements_until_the_next_sync_says_what_was_committed():
+    index = NodeIndex("spread")
+    nodes = [make_node("n1", cpu=1000), make_node("n2", cpu=1000)]
+    index.sync(nodes)
+    assert index.place(make_task("t1", cpu=600)).node_id == "n1"
+    assert index.place(make_task("t2", cpu=600)).node_id == "n2"  # t1 is booked on n1
+    assert isinstance(index.place(make_task("t3", cpu=600)), Unschedulable)
+    index.sync(nodes)  # the same records: neither binding was committed
+    assert index.place(make_task("t4", cpu=600)).node_id == "n1"
+    index.sync([dataclasses.replace(nodes[0], allocated=Resources(600, 0)), nodes[1]])  # t1 was
+    assert index.place(make_task("t5", cpu=600)).node_id == "n2"
+    assert isinstance(index.place(make_task("t6", cpu=600)), Unschedulable)
+
+
+def test_the_index_sees_label_readiness_and_membership_changes():
+    index = NodeIndex("spread")
+    index.sync([make_node("a", labels={"zone": "x"}), make_node("b")])
+    assert index.place(make_task("t1", node_selector={"zone": "x"})).node_id == "a"
+    index.sync([make_node("a"), make_node("b", labels={"zone": "x"})])
+    assert index.place(make_task("t2", node_selector={"zone": "x"})).node_id == "b"
+    index.sync([make_node("a"), make_node("b", labels={"zone": "x"}, schedulable=False)])
+    assert index.place(make_task("t3", node_selector={"zone": "x"})).message == (
+        "0/2 nodes available: 1 didn't match node selector, 1 unschedulable"
+    )
+    index.sync([make_node("c", labels={"zone": "x"}), make_node("a")])  # unsorted, new member
+    assert index.place(make_task("t4", node_selector={"zone": "x"})).node_id == "c"
+
+
+def test_the_index_knows_only_the_policies_it_can_vectorise():
+    with pytest.raises(ValueError):
+        NodeIndex("random")
+
+
+_resources = st.sampled_from([0, 1, 7, 100, 250, 333, 500, 1000, 1024, 4000])
+_labels = st.sampled_from([{}, {"zone": "a"}, {"zone": "b"}, {"zone": "a", "disk": "ssd"}])
+
+
+@st.composite
+def _clusters(draw):
+    count = draw(st.integers(min_value=0, max_value=12))
+    nodes = []
+    for i in range(count):
+        cpu = draw(st.sampled_from([0, 1, 1000, 1500, 3000, 4000, 64000]))
+        memory = draw(st.sampled_from([0, 1, 1024, 3000, 8192]))
+        nodes.append(make_node(
+            f"n{i:02d}", cpu=cpu, memory=memory, labels=draw(_labels),
+            healthy=draw(st.booleans()) or draw(st.booleans()), schedulable=draw(st.booleans()) or draw(st.booleans()),
+        ))
+        if draw(st.booleans()):
+            allocated = Resources(draw(st.integers(0, cpu)), draw(st.integers(0, memory)))
+            nodes[-1] = dataclasses.replace(nodes[-1], allocated=allocated)
+    tasks = [
+        make_task(f"t{j}", cpu=draw(_resources), memory=draw(_resources),
+                  node_selector=draw(st.sampled_from([{}, {}, {"zone": "a"}, {"disk": "ssd"}])))
+        for j in range(draw(st.integers(min_value=0, max_value=25)))
+    ]
+    return draw(st.permutations(nodes)), tasks
+
+
+@settings(max_examples=300, deadline=None)
+@given(cluster=_clusters(), score=st.sampled_from([spread_score, binpack_score]))
+def test_the_index_decides_exactly_as_the_rule(cluster, score):
+    nodes, tasks = cluster
+    assert _indexed(tasks, nodes, score) == pure_place_all(tasks, sorted(nodes, key=lambda n: n.id), score)
