@@ -45,7 +45,7 @@ import pykka
 
 from actors import rollout
 from actors.datastore import ClusterView, DatastoreProxy
-from actors.lifecycle import bound, requeued
+from actors.lifecycle import binding, requeued
 from actors.metrics import Metrics
 from actors.models import Node, Task, replace
 from actors.node_snapshot import NodeSnapshot
@@ -55,6 +55,7 @@ from actors.store_ops import (
     Create,
     Delete,
     Op,
+    Patch,
     RequireNodeReady,
     RequireVersion,
     Update,
@@ -276,7 +277,7 @@ class Controller:
             if isinstance(decision, Placement):
                 txns.append([
                     RequireNodeReady(decision.node_id),
-                    Update(bound(task, decision.node_id, now), task.version),
+                    Patch("task", task.id, task.version, binding(task, decision.node_id, now)),
                 ])
                 placements.append(decision)
             else:
@@ -301,8 +302,7 @@ class Controller:
         if self.metrics is not None:
             self.metrics.scheduling_attempts.inc(len(decisions))
             self.metrics.scheduling_failures.inc(unschedulable)
-            for _ in decisions:
-                self.metrics.scheduling_duration.observe(per_task)
+            self.metrics.observe_many(self.metrics.scheduling_duration, per_task, len(decisions))
         if to_start:
             self.start_tasks(to_start)
         return scheduled, unschedulable, conflicts

@@ -48,7 +48,6 @@ from actors.models import (
     Resources,
     Task,
     TaskStatus,
-    kind_of,
 )
 from actors.reply import Reply
 from actors.store_ops import (
@@ -56,6 +55,7 @@ from actors.store_ops import (
     Delete,
     DeleteOwnedTasks,
     Op,
+    Patch,
     RequireNodeReady,
     RequireVersion,
     Update,
@@ -461,22 +461,58 @@ class Datastore:
         on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
     ) -> tuple[list[Record], list[tuple[Record | None, Record | None]]]:
         """:meth:`commit` without telling anyone: the stored records and the
-        (before, after) changes, for :meth:`_announce`."""
-        ops = self._expand(ops)
-        self._check(ops)
+        (before, after) changes, for :meth:`_announce`. One pass checks every
+        operation and builds what it stores (nothing changes until all pass);
+        this is the hot path of every binding, so it dispatches on exact types."""
         revision = self._revision + 1
         puts: list[Record] = []
         deletes: list[tuple[str, str]] = []
         changes: list[tuple[Record | None, Record | None]] = []
-        for op in ops:
-            if isinstance(op, (Create, Update)):
+        seen: set[tuple[str, str]] = set()
+        for op in self._expand(ops):
+            op_type = type(op)
+            if op_type is RequireNodeReady:
+                node = self._nodes.get(op.node_id)
+                if node is None:
+                    raise NotFound("node", op.node_id)
+                if not (node.healthy and node.schedulable):
+                    raise Conflict(f"node '{op.node_id}' is not ready")
+                continue
+            if op_type is RequireVersion:
+                current = self._records[op.kind].get(op.id)
+                if current is None:
+                    raise NotFound(op.kind, op.id)
+                if current.version != op.expected_version:
+                    raise VersionConflict(op.kind, op.id, op.expected_version, current.version)
+                continue
+            if op_type is Patch or op_type is Delete:
+                kind, record_id = op.kind, op.id
+            else:
+                kind, record_id = _KINDS[type(op.record)], op.record.id
+            key = (kind, record_id)
+            if key in seen:
+                raise ValueError(f"one transaction touches {kind} '{record_id}' twice")
+            seen.add(key)
+            current = self._records[kind].get(record_id)
+            if op_type is Create:
+                if current is not None:
+                    raise AlreadyExists(kind, record_id)
                 stored = _stamped(op.record, revision)
                 puts.append(stored)
-                before = None if isinstance(op, Create) else self._current(kind_of(stored), stored.id)
-                changes.append((before, stored))
-            elif isinstance(op, Delete):
-                deletes.append((op.kind, op.id))
-                changes.append((self._current(op.kind, op.id), None))
+                changes.append((None, stored))
+                continue
+            if current is None:
+                raise NotFound(kind, record_id)
+            expected = op.expected_version
+            if expected is not None and current.version != expected:
+                raise VersionConflict(kind, record_id, expected, current.version)
+            if op_type is Delete:
+                deletes.append(key)
+                changes.append((current, None))
+                continue
+            stored = replace(current, version=revision, **op.changes) if op_type is Patch else _stamped(op.record, revision)
+            puts.append(stored)
+            changes.append((current, stored))
         if puts or deletes:
             done = None if on_durable is None else functools.partial(on_durable, puts)
             self.backend.persist(puts, deletes, revision, done)
@@ -487,7 +523,7 @@ class Datastore:
                 self._store(record)
         elif on_durable is not None:
             on_durable(puts, None)
-        return [self._derived(r) for r in puts], changes
+        return [r if type(r) is Task else self._derived(r) for r in puts], changes
 
     def _announce(self, changes: list[tuple[Record | None, Record | None]]) -> None:
         """Wake the change feed's waiters and tell the event recorder, once
@@ -521,9 +557,6 @@ class Datastore:
             return self._with_ready(record)
         return record
 
-    def _current(self, kind: str, record_id: str) -> Record | None:
-        return self._records[kind].get(record_id)
-
     def _expand(self, ops: Sequence[Op]) -> Sequence[Op]:
         """Turn each DeleteOwnedTasks into deletes of the tasks owned now."""
         for op in ops:
@@ -540,40 +573,6 @@ class Datastore:
                 expanded.append(op)
         return expanded
 
-    def _check(self, ops: Sequence[Op]) -> None:
-        seen: set[tuple[str, str]] = set()
-        for op in ops:
-            if isinstance(op, RequireNodeReady):
-                node = self._nodes.get(op.node_id)
-                if node is None:
-                    raise NotFound("node", op.node_id)
-                if not node.ready:
-                    raise Conflict(f"node '{op.node_id}' is not ready")
-                continue
-            if isinstance(op, RequireVersion):
-                current = self._current(op.kind, op.id)
-                if current is None:
-                    raise NotFound(op.kind, op.id)
-                if current.version != op.expected_version:
-                    raise VersionConflict(op.kind, op.id, op.expected_version, current.version)
-                continue
-            kind, record_id = (
-                (op.kind, op.id) if isinstance(op, Delete) else (kind_of(op.record), op.record.id)
-            )
-            if (kind, record_id) in seen:
-                raise ValueError(f"one transaction touches {kind} '{record_id}' twice")
-            seen.add((kind, record_id))
-            current = self._current(kind, record_id)
-            if isinstance(op, Create):
-                if current is not None:
-                    raise AlreadyExists(kind, record_id)
-                continue
-            if current is None:
-                raise NotFound(kind, record_id)
-            expected = op.expected_version
-            if expected is not None and current.version != expected:
-                raise VersionConflict(kind, record_id, expected, current.version)
-
     def _put_node(self, node: Node) -> None:
         self._nodes[node.id] = node
         if node.healthy:
@@ -588,19 +587,26 @@ class Datastore:
         self._node_changed[node_id] = self._revision
 
     def _store(self, record: Record) -> None:
-        if isinstance(record, Node):
+        record_type = type(record)
+        if record_type is Node:
             self._put_node(record)
             return
-        if isinstance(record, Deployment):
+        if record_type is Deployment:
             self._deployments[record.id] = record
             self._touched[record.id] = self._revision
             return
-        if record.id in self._tasks:
-            self._unindex(self._tasks[record.id])
-            self._tasks[record.id] = record
-            self._index(record)
-        else:
+        old = self._tasks.get(record.id)
+        if old is None:
             self._insert_task(record)
+        else:
+            self._tasks[record.id] = record
+            # Started, or a message changed: the node's allocation stays as it is.
+            same_hold = (
+                old.node is not None and old.node == record.node and old.resources == record.resources
+                and old.status.active and record.status.active
+            )
+            self._unindex(old, same_hold)
+            self._index(record, same_hold)
         self._touch_owner(record)
 
     def _remove(self, kind: str, record_id: str) -> None:
@@ -636,18 +642,18 @@ class Datastore:
             self._owned.setdefault(task.owner, set()).add(task.id)
         self._index(task)
 
-    def _index(self, task: Task) -> None:
+    def _index(self, task: Task, same_hold: bool = False) -> None:
         self._status_counts[task.status] += 1
         if task.owner is not None and task.status is TaskStatus.RUNNING:
             self._running_owned[task.owner] = self._running_owned.get(task.owner, 0) + 1
         if task.status is TaskStatus.PENDING:
             self._pending_order.add((self._order[task.id], task.id))
-        elif task.status.active and task.node is not None:
+        elif not same_hold and task.status.active and task.node is not None:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
             self._node_touched(task.node)
 
-    def _unindex(self, task: Task) -> None:
+    def _unindex(self, task: Task, same_hold: bool = False) -> None:
         self._status_counts[task.status] -= 1
         if task.owner is not None and task.status is TaskStatus.RUNNING:
             left = self._running_owned[task.owner] - 1
@@ -657,7 +663,7 @@ class Datastore:
                 del self._running_owned[task.owner]
         if task.status is TaskStatus.PENDING:
             self._pending_order.discard((self._order[task.id], task.id))
-        elif task.status.active and task.node is not None:
+        elif not same_hold and task.status.active and task.node is not None:
             ids = self._active_by_node[task.node]
             ids.discard(task.id)
             remaining = self._allocated[task.node] - task.resources
@@ -667,6 +673,9 @@ class Datastore:
                 del self._active_by_node[task.node]
                 del self._allocated[task.node]
             self._node_touched(task.node)
+
+
+_KINDS = {Node: "node", Task: "task", Deployment: "deployment"}
 
 
 def _settle(reply: Reply, records: list[Record], error: BaseException | None) -> None:

@@ -73,11 +73,13 @@ class EventRecorder:
 
     def record(self, changes: Sequence[Change]) -> None:
         now = self.clock()
+        debug = logger.isEnabledFor(logging.DEBUG)
         for before, after in changes:
             for kind, object_id, reason, message in derive(before, after):
                 self._seq += 1
                 self._events.append(Event(self._seq, now, kind, object_id, reason, message))
-                logger.debug("event %d: %s %s %s: %s", self._seq, kind, object_id, reason, message)
+                if debug:
+                    logger.debug("event %d: %s %s %s: %s", self._seq, kind, object_id, reason, message)
         self.feed.publish(self._seq)
 
     def list(

@@ -26,9 +26,9 @@ from typing import Any
 import pykka
 
 from actors.datastore import DatastoreProxy
-from actors.lifecycle import with_status
+from actors.lifecycle import status_changes
 from actors.models import Task, TaskStatus
-from actors.store_ops import Update
+from actors.store_ops import Patch
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Kubelet:
         ended = 0
         if due:
             txns = [
-                [Update(with_status(t, t.outcome, t.started_at + t.duration), t.version)]
+                [Patch("task", t.id, t.version, status_changes(t.outcome, t.started_at + t.duration))]
                 for t in due
             ]
             results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT)
@@ -115,8 +115,9 @@ class Kubelet:
                 self._track(t)
         if not to_start:
             return 0
+        running = status_changes(TaskStatus.RUNNING, now)
         results = self.datastore.commit_each(
-            [[Update(with_status(t, TaskStatus.RUNNING, now), t.version)] for t in to_start]
+            [[Patch("task", t.id, t.version, running)] for t in to_start]
         ).get(timeout=ASK_TIMEOUT)
         started = 0
         owned = False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from actors.errors import Conflict
 from actors.models import Task, TaskStatus, replace
@@ -23,26 +25,37 @@ def check_transition(task: Task, status: TaskStatus) -> None:
         )
 
 
-def with_status(task: Task, status: TaskStatus, now: float) -> Task:
-    """The task moved to ``status`` at time ``now`` (seconds)."""
-    changes: dict = {"status": status}
+def status_changes(status: TaskStatus, now: float) -> dict[str, Any]:
+    """The fields that change when a task moves to ``status`` at ``now``
+    (seconds): what :func:`with_status` applies, as a datastore Patch."""
+    changes: dict[str, Any] = {"status": status}
     if status is TaskStatus.RUNNING:
         changes["started_at"] = now
     elif status.final:
         changes["finished_at"] = now
-    return replace(task, **changes)
+    return changes
+
+
+def with_status(task: Task, status: TaskStatus, now: float) -> Task:
+    """The task moved to ``status`` at time ``now`` (seconds)."""
+    return replace(task, **status_changes(status, now))
+
+
+def binding(task: Task, node_id: str, now: float) -> dict[str, Any]:
+    """The fields that change when ``task`` is placed on ``node_id``: what
+    :func:`bound` applies, as a datastore Patch."""
+    return {
+        "status": TaskStatus.SCHEDULED,
+        "node": node_id,
+        "attempts": task.attempts + 1,
+        "scheduled_at": now,
+        "message": "",
+    }
 
 
 def bound(task: Task, node_id: str, now: float) -> Task:
     """The task placed on ``node_id``."""
-    return replace(
-        task,
-        status=TaskStatus.SCHEDULED,
-        node=node_id,
-        attempts=task.attempts + 1,
-        scheduled_at=now,
-        message="",
-    )
+    return replace(task, **binding(task, node_id, now))
 
 
 def requeued(task: Task, reason: str) -> Task:

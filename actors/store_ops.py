@@ -11,6 +11,8 @@ Kinds are ``"node"``, ``"task"`` and ``"deployment"`` (see
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from actors.models import Record
 
@@ -28,6 +30,18 @@ class Update:
 
     record: Record
     expected_version: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Patch:
+    """Change some fields of a record if its stored version is still
+    ``expected_version``: an Update that does not need the whole record
+    built first (one copy instead of two on the binding path)."""
+
+    kind: str
+    id: str
+    expected_version: int
+    changes: Mapping[str, Any]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,4 +81,4 @@ class DeleteOwnedTasks:
     owner: str
 
 
-Op = Create | Update | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks
+Op = Create | Update | Patch | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks

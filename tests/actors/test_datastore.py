@@ -11,6 +11,7 @@ from actors.store_ops import (
     Create,
     Delete,
     DeleteOwnedTasks,
+    Patch,
     RequireNodeReady,
     RequireVersion,
     Update,
@@ -144,6 +145,43 @@ def test_commit_each_announces_once_for_the_whole_batch(store):
     store.commit_each([[Create(make_task("t1"))], [Create(make_task("t1"))], [Create(make_task("t2"))]])
     assert [[after.id for _, after in changes] for changes in told] == [["t1", "t2"]]
     assert store.feed.revision == store.revision
+
+
+def test_patch_changes_some_fields_under_a_version_check(store):
+    (task,) = store.commit([Create(make_task("t1", cpu=100))])
+    (patched,) = store.commit([Patch("task", "t1", task.version, {"status": TaskStatus.SCHEDULED, "node": "n1"})])
+    assert (patched.status, patched.node, patched.resources.cpu) == (TaskStatus.SCHEDULED, "n1", 100)
+    assert patched.version > task.version and store.get_task("t1") == patched
+    assert [t.id for t in store.list_tasks(node="n1")] == ["t1"]  # indexes follow
+    before = store.revision
+    with pytest.raises(VersionConflict):
+        store.commit([Patch("task", "t1", task.version, {"message": "stale"})])
+    with pytest.raises(NotFound):
+        store.commit([Patch("task", "nope", 1, {"message": "x"})])
+    with pytest.raises(ValueError):
+        store.commit([Patch("task", "t1", patched.version, {"message": "a"}), Delete("task", "t1")])
+    assert store.revision == before and store.get_task("t1") == patched
+
+
+def test_allocation_follows_an_active_task_through_every_kind_of_change(store):
+    store.commit([Create(make_node("a")), Create(make_node("b"))])
+    (task,) = store.commit([Create(make_task("t1", cpu=300, memory=10))])
+
+    def allocated():
+        return {n.id: (n.allocated.cpu, n.allocated.memory) for n in store.list_nodes()}
+
+    (task,) = store.commit([Patch("task", "t1", task.version, {"status": TaskStatus.SCHEDULED, "node": "a"})])
+    assert allocated() == {"a": (300, 10), "b": (0, 0)}
+    (task,) = store.commit([Patch("task", "t1", task.version, {"status": TaskStatus.RUNNING})])  # started
+    assert allocated() == {"a": (300, 10), "b": (0, 0)}
+    (task,) = store.commit([Patch("task", "t1", task.version, {"resources": Resources(500, 20)})])
+    assert allocated() == {"a": (500, 20), "b": (0, 0)}
+    (task,) = store.commit([Patch("task", "t1", task.version, {"node": "b"})])
+    assert allocated() == {"a": (0, 0), "b": (500, 20)}
+    assert [t.id for t in store.list_tasks(node="b")] == ["t1"] and store.list_tasks(node="a") == []
+    store.commit([Patch("task", "t1", task.version, {"status": TaskStatus.SUCCEEDED})])
+    assert allocated() == {"a": (0, 0), "b": (0, 0)}
+    assert store.counts()["tasks"]["succeeded"] == 1 and store.counts()["tasks"]["running"] == 0
 
 
 def test_commit_each_reports_each_transaction(store):
