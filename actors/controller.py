@@ -3,7 +3,8 @@
 Each reconcile, in order:
 
 1. marks unhealthy every non-simulated node whose last heartbeat is older
-   than ``node_timeout`` seconds;
+   than ``node_timeout`` seconds (looked for at most once a second: it is a
+   scan of every node, and reconciles can come a thousand a second);
 2. puts tasks bound to unhealthy or deleted nodes back to ``pending``;
 3. for every deployment that changed (or whose tasks did) since the last
    reconcile, creates and deletes tasks as :func:`actors.rollout.plan` says:
@@ -66,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 ASK_TIMEOUT = 30.0
 BATCH_SIZE = 2000  # pending tasks placed per reconcile; more trigger another at once
+EXPIRY_CHECK_EVERY = 1.0  # seconds: how often a reconcile looks for silent nodes (a scan of every node)
 RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks (and every deployment is looked at)
 
 
@@ -131,6 +133,7 @@ class Controller:
         self._deployments_since: int | None = None  # deployments unchanged since this revision need nothing
         self._deployments_checked_at = self.started_at
         self._nodes = NodeSnapshot()
+        self._next_expiry_check = self.started_at
 
     def unpark(self) -> None:
         """Something may have made room: look at every pending task again."""
@@ -151,10 +154,13 @@ class Controller:
             self.look_at_all_deployments()
         view = self._view()
 
-        expired = [
-            n for n in self._nodes.nodes
-            if not n.simulated and n.healthy and now - max(n.last_heartbeat, self.started_at) > self.node_timeout
-        ]
+        expired: list[Node] = []
+        if now >= self._next_expiry_check:  # heartbeats count in seconds: not on every reconcile
+            self._next_expiry_check = now + EXPIRY_CHECK_EVERY
+            expired = [
+                n for n in self._nodes.nodes
+                if not n.simulated and n.healthy and now - max(n.last_heartbeat, self.started_at) > self.node_timeout
+            ]
         expired_count = 0
         if expired:
             expired_count = self._commit(

@@ -461,10 +461,17 @@ class Datastore:
         on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
     ) -> tuple[list[Record], list[tuple[Record | None, Record | None]]]:
         """:meth:`commit` without telling anyone: the stored records and the
-        (before, after) changes, for :meth:`_announce`. One pass checks every
-        operation and builds what it stores (nothing changes until all pass);
-        this is the hot path of every binding, so it dispatches on exact types."""
+        (before, after) changes, for :meth:`_announce`."""
         revision = self._revision + 1
+        puts, deletes, changes = self._plan(ops, revision)
+        return self._install(puts, deletes, changes, revision, on_durable)
+
+    def _plan(self, ops: Sequence[Op], revision: int) -> tuple[list[Record], list[tuple[str, str]], list[Change]]:
+        """Check every operation against the current state and build what it
+        would store at ``revision``, changing nothing: (records to put,
+        (kind, id) to delete, (before, after) changes). Raises as
+        :meth:`commit` does. One pass, dispatching on exact types: this is
+        the hot path of every binding."""
         puts: list[Record] = []
         deletes: list[tuple[str, str]] = []
         changes: list[tuple[Record | None, Record | None]] = []
@@ -513,6 +520,17 @@ class Datastore:
             stored = replace(current, version=revision, **op.changes) if op_type is Patch else _stamped(op.record, revision)
             puts.append(stored)
             changes.append((current, stored))
+        return puts, deletes, changes
+
+    def _install(
+        self,
+        puts: list[Record],
+        deletes: list[tuple[str, str]],
+        changes: list[Change],
+        revision: int,
+        on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
+    ) -> tuple[list[Record], list[Change]]:
+        """Hand a planned change to the backend and make it the state."""
         if puts or deletes:
             done = None if on_durable is None else functools.partial(on_durable, puts)
             self.backend.persist(puts, deletes, revision, done)
@@ -676,6 +694,7 @@ class Datastore:
 
 
 _KINDS = {Node: "node", Task: "task", Deployment: "deployment"}
+Change = tuple[Record | None, Record | None]
 
 
 def _settle(reply: Reply, records: list[Record], error: BaseException | None) -> None:

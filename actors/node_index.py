@@ -66,6 +66,7 @@ class NodeIndex:
             raise ValueError(f"no vector form of policy '{policy}'")
         self.policy = policy
         self._nodes: list[Node] = []
+        self._given: Sequence[Node] | None = None  # the list last synced from
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._allocate(0)
@@ -93,7 +94,16 @@ class NodeIndex:
         """Make the index hold ``nodes`` (with ``allocated`` filled in), in id
         order, forgetting what :meth:`place` booked: ``nodes`` say what was
         committed. Rows of records seen last time (the same object) and not
-        booked into are kept as they are."""
+        booked into are kept as they are. ``nodes`` must not change after
+        (the controller's :class:`~actors.node_snapshot.NodeSnapshot` makes a
+        new list for every change): given the same list again, only the
+        booked rows are looked at."""
+        if nodes is self._given:
+            for i in self._booked:
+                self._write_row(i, self._nodes[i])
+            self._booked.clear()
+            return
+        self._given = nodes
         ids = [n.id for n in nodes]
         if ids != self._ids:
             order = sorted(range(len(nodes)), key=ids.__getitem__)

@@ -87,6 +87,16 @@ def test_heartbeats_keep_a_real_node_healthy_and_revive_it(control_plane, clock)
     assert control_plane.node_manager.heartbeat("real").get(timeout=5).healthy is True
 
 
+def test_silent_nodes_are_looked_for_at_most_once_a_second(control_plane, clock):
+    register(control_plane, "real", simulated=False)
+    clock.advance(40)  # not yet silent for longer than node_timeout (40 s)
+    assert control_plane.controller.reconcile().get(timeout=5).expired_nodes == 0
+    clock.advance(0.5)  # now it is, but the last look was half a second ago
+    assert control_plane.controller.reconcile().get(timeout=5).expired_nodes == 0
+    clock.advance(0.5)
+    assert control_plane.controller.reconcile().get(timeout=5).expired_nodes == 1
+
+
 def test_simulated_nodes_never_time_out(control_plane, clock):
     register(control_plane, "sim")
     clock.advance(10_000)

@@ -395,8 +395,10 @@ def test_the_index_books_placements_until_the_next_sync_says_what_was_committed(
     assert index.place(make_task("t1", cpu=600)).node_id == "n1"
     assert index.place(make_task("t2", cpu=600)).node_id == "n2"  # t1 is booked on n1
     assert isinstance(index.place(make_task("t3", cpu=600)), Unschedulable)
-    index.sync(nodes)  # the same records: neither binding was committed
+    index.sync(nodes)  # the same list: neither binding was committed
     assert index.place(make_task("t4", cpu=600)).node_id == "n1"
+    index.sync(list(nodes))  # the same records in a new list: likewise
+    assert index.place(make_task("t4b", cpu=600)).node_id == "n1"
     index.sync([dataclasses.replace(nodes[0], allocated=Resources(600, 0)), nodes[1]])  # t1 was
     assert index.place(make_task("t5", cpu=600)).node_id == "n2"
     assert isinstance(index.place(make_task("t6", cpu=600)), Unschedulable)

@@ -20,7 +20,9 @@ def submit(cluster, **body):
 def test_tasks_are_scheduled_run_and_succeed(cluster):
     for node_id in ("n1", "n2", "n3"):
         register(cluster, node_id)
-    ids = [submit(cluster, resources={"cpu": "500m", "memory": "256Mi"}, duration=0.2)["id"] for _ in range(6)]
+    # Long enough that none ends before the last is placed, even on a busy
+    # machine: an early end would free its node for the next (still spread).
+    ids = [submit(cluster, resources={"cpu": "500m", "memory": "256Mi"}, duration=1.0)["id"] for _ in range(6)]
     for task_id in ids:
         done = cluster.wait_for_status(task_id, "succeeded")
         assert done["attempts"] == 1
