@@ -39,6 +39,7 @@ from actors.errors import (
     ValidationError,
     VersionConflict,
 )
+from actors.inbox import Inbox
 from actors.models import (
     replace,
     NO_RESOURCES,
@@ -435,6 +436,12 @@ class Datastore:
             self.commit(ops, functools.partial(_settle, reply))
         except Exception:
             reply.set_exception()
+
+    def submit_all(self, inbox: Inbox[tuple[Sequence[Op], Reply]]) -> None:
+        """:meth:`submit` each (ops, reply) waiting in ``inbox``: one message
+        for a burst of them (see :mod:`actors.inbox`)."""
+        for ops, reply in inbox.take():
+            self.submit(ops, reply)
 
     def commit_each(self, transactions: Sequence[Sequence[Op]]) -> list[list[Record] | OrchestratorError]:
         """Apply several independent transactions in one round trip; each

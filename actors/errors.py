@@ -24,8 +24,8 @@ class NotFound(OrchestratorError, LookupError):
 
 
 class AlreadyExists(OrchestratorError):
-    def __init__(self, kind: str, id: str) -> None:
-        super().__init__(f"{kind} '{id}' already exists")
+    def __init__(self, kind: str, id: str, detail: str = "") -> None:
+        super().__init__(f"{kind} '{id}' already exists{detail}")
         self.kind = kind
         self.id = id
 

@@ -1,6 +1,7 @@
 """The event recorder actor: the cluster's event log, bounded.
 
-The datastore tells it each commit's changes; it derives the events
+The datastore hands it each commit's changes (through an
+:class:`~actors.inbox.Inbox`, one message per burst); it derives the events
 (:mod:`actors.events`), numbers them, keeps the last ``capacity`` and
 publishes the newest sequence on an :class:`EventFeed` so that watchers
 (HTTP streams, in their own threads) wake up without polling. It asks nobody.
@@ -18,6 +19,7 @@ import pykka
 
 from actors.errors import OrchestratorError
 from actors.events import Change, Event, derive
+from actors.inbox import Inbox
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,19 @@ class EventRecorder:
         self._seq = self.feed.seq  # a restarted recorder carries on numbering
 
     def record(self, changes: Sequence[Change]) -> None:
+        self._append(changes, self.clock())
+        self.feed.publish(self._seq)
+
+    def record_all(self, inbox: Inbox[Sequence[Change]]) -> None:
+        """:meth:`record` every commit's changes waiting in ``inbox``: the
+        datastore puts each commit there, and a burst of commits costs one
+        message (see :mod:`actors.inbox`)."""
         now = self.clock()
+        for changes in inbox.take():
+            self._append(changes, now)
+        self.feed.publish(self._seq)
+
+    def _append(self, changes: Sequence[Change], now: float) -> None:
         debug = logger.isEnabledFor(logging.DEBUG)
         for before, after in changes:
             for kind, object_id, reason, message in derive(before, after):
@@ -80,7 +94,6 @@ class EventRecorder:
                 self._events.append(Event(self._seq, now, kind, object_id, reason, message))
                 if debug:
                     logger.debug("event %d: %s %s %s: %s", self._seq, kind, object_id, reason, message)
-        self.feed.publish(self._seq)
 
     def list(
         self,

@@ -11,7 +11,8 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
-    Datastore --tell--> EventRecorder (every commit's changes)
+    API (HTTP threads) --tell--> Datastore (new tasks, through TaskSubmitter's inbox) ; --tell--> Controller
+    Datastore --tell--> EventRecorder (every commit's changes, through an inbox)
     API --ask--> EventRecorder (list events; watches wait on its EventFeed)
 """
 
@@ -38,13 +39,14 @@ from actors.event_recorder import (
     EventFeed,
     EventRecorderActor,
 )
+from actors.inbox import Inbox
 from actors.kubelet import KubeletActor
 from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
 from actors.scheduler import SchedulerActor
 from actors.scheduling import DEFAULT_POLICY
 from actors.supervisor import Child, Handle, SupervisorActor, SupervisorProxy
-from actors.task_manager import TaskManagerActor
+from actors.task_manager import TaskManagerActor, TaskSubmitter
 from actors.timer import TimerActor, TimerProxy
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,8 @@ class ControlPlane:
     supervisor: SupervisorProxy
     backend: Backend
     metrics: Metrics
+    task_submitter: TaskSubmitter | None = None
+    """Creates tasks from the API's threads without a task manager round trip."""
     _order: list[Handle | pykka.ActorProxy] = dataclasses.field(default_factory=list)
 
     def wait_durable(self, revision: int, timeout: float) -> None:
@@ -142,10 +146,16 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     try:
         feed = ChangeFeed()
         events_feed = EventFeed()
-        events = supervised("event-recorder", lambda: EventRecorderActor.start(clock, settings.event_capacity, events_feed))
+        # Every commit's changes wait in an inbox for the recorder; a new
+        # recorder takes what its dead predecessor's last message left.
+        changes: Inbox = Inbox(lambda inbox: events.record_all(inbox))
+        events = supervised(
+            "event-recorder", lambda: EventRecorderActor.start(clock, settings.event_capacity, events_feed),
+            lambda h: changes.redeliver(),
+        )
         datastore: DatastoreProxy = _ping(DatastoreActor.start(backend, feed))
         order.append(datastore)
-        datastore.set_on_commit(events.later("record")).get(timeout=START_TIMEOUT)
+        datastore.set_on_commit(changes.put).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
         scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy))
         # The kubelet and the controller call each other (by tell): each
@@ -182,6 +192,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "deployment-manager",
             lambda: DeploymentManagerActor.start(datastore, clock, controller.later("request_reconcile")),
         )
+        task_submitter = TaskSubmitter(datastore, clock, controller.later("request_reconcile"))
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
     except BaseException:
@@ -194,7 +205,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore,
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
         task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
-        backend=backend, metrics=metrics, _order=order,
+        backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order,
     )
 
 

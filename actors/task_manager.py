@@ -3,19 +3,26 @@
 Call graph: the API asks it; it asks the datastore and tells the controller
 (through ``on_change``) so that new tasks and freed resources are acted on at
 once.
+
+Creating tasks, the API's hot path, needs no actor of its own: a
+:class:`TaskSubmitter` makes the tasks in the caller's thread (an id and a
+time are all it adds) and queues them for the datastore through an
+:class:`~actors.inbox.Inbox`, so a burst of concurrent creates costs the
+datastore one message and the controller one reconcile request.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pykka
 
 from actors.datastore import DatastoreProxy
 from actors.errors import AlreadyExists
+from actors.inbox import Inbox
 from actors.lifecycle import check_transition, with_status
 from actors.manager import ASK_TIMEOUT, Manager, _noop
 from actors.models import Task, TaskSpec, TaskStatus
@@ -32,6 +39,58 @@ def new_task_id() -> str:
     return f"task-{uuid.uuid4().hex[:16]}"
 
 
+def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], str] = new_task_id) -> Task:
+    """A pending task as ``spec`` asks, created now."""
+    task_id = spec.id or new_id()
+    return Task(
+        id=task_id,
+        name=spec.name or task_id,
+        resources=spec.resources,
+        node_selector=dict(spec.node_selector),
+        duration=spec.duration,
+        outcome=spec.outcome,
+        created_at=clock(),
+    )
+
+
+class TaskSubmitter:
+    """Creates tasks from any thread, without waiting for the store.
+
+    Not an actor, and safe to share: it keeps no state but the inbox of
+    submissions waiting for the datastore. ``on_change`` (the controller's
+    reconcile request) is called once per burst, after the datastore was told
+    to commit it, so the reconcile it asks for sees the new tasks.
+    """
+
+    def __init__(
+        self,
+        datastore: DatastoreProxy,
+        clock: Callable[[], float],
+        on_change: Callable[..., object] = _noop,
+        new_id: Callable[[], str] = new_task_id,
+    ) -> None:
+        self.datastore = datastore
+        self.clock = clock
+        self.on_change = on_change
+        self.new_id = new_id
+        self._inbox: Inbox[tuple[list[Create], Reply]] = Inbox(lambda inbox: datastore.submit_all(inbox))
+
+    def submit(self, specs: Sequence[TaskSpec], reply: Reply) -> None:
+        """Create the tasks in one transaction (all or none): ``reply`` gets
+        the stored tasks, in order, once durable, or the error (AlreadyExists,
+        ...). The HTTP thread waits on ``reply`` alone."""
+        try:
+            now = self.clock()  # one transaction, one moment: every task of a batch is created at once
+            ops = [Create(new_task(spec, lambda: now, self.new_id)) for spec in specs]
+            if not self.datastore.actor_ref.is_alive():
+                # A call to a stopped actor fails only in the future we drop.
+                raise pykka.ActorDeadError("the datastore is stopped")
+            if self._inbox.put((ops, reply)):
+                self.on_change(capacity_changed=False)
+        except Exception:
+            reply.set_exception()
+
+
 class TaskManager(Manager):
     def __init__(
         self,
@@ -42,32 +101,15 @@ class TaskManager(Manager):
     ) -> None:
         super().__init__(datastore, clock, on_change)
         self.new_id = new_id
+        self.submitter = TaskSubmitter(datastore, clock, on_change, new_id)
 
     def _new_task(self, spec: TaskSpec) -> Task:
-        task_id = spec.id or self.new_id()
-        return Task(
-            id=task_id,
-            name=spec.name or task_id,
-            resources=spec.resources,
-            node_selector=dict(spec.node_selector),
-            duration=spec.duration,
-            outcome=spec.outcome,
-            created_at=self.clock(),
-        )
+        return new_task(spec, self.clock, self.new_id)
 
-    def submit(self, spec: TaskSpec, reply: Reply) -> None:
-        """Create a task without waiting for the store: ``reply`` gets the
-        stored task once it is durable, or the error (AlreadyExists, ...).
-        The API's hot path: the HTTP thread waits on ``reply`` alone."""
-        try:
-            task = self._new_task(spec)
-            if not self.datastore.actor_ref.is_alive():
-                # A call to a stopped actor fails only in the future we drop.
-                raise pykka.ActorDeadError("the datastore is stopped")
-            self.datastore.submit([Create(task)], reply)
-            self.on_change(capacity_changed=False)
-        except Exception:
-            reply.set_exception()
+    def submit(self, specs: Sequence[TaskSpec], reply: Reply) -> None:
+        """As :meth:`TaskSubmitter.submit`, by message (the API calls a
+        :class:`TaskSubmitter` directly)."""
+        self.submitter.submit(specs, reply)
 
     def create(self, spec: TaskSpec) -> Task:
         """Store a new pending task and return it. Without an id, one is

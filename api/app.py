@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import falcon
+import falcon.media
+import orjson
 
 from actors.system import ControlPlane
 from api import errors, resources
@@ -30,6 +33,7 @@ def create_app(
         middleware.append(BearerAuth(tokens))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = falcon.media.JSONHandler(dumps=_dumps)
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
     deployments = control_plane.deployment_manager
     durable = control_plane.wait_durable
@@ -37,7 +41,8 @@ def create_app(
     app.add_route("/nodes", resources.Nodes(nodes, timeout, durable))
     app.add_route("/nodes/{node_id}", resources.Node(nodes, timeout, durable))
     app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout, durable))
-    app.add_route("/tasks", resources.Tasks(tasks, timeout, durable))
+    submitter = getattr(control_plane, "task_submitter", None) or tasks  # the same submit(specs, reply)
+    app.add_route("/tasks", resources.Tasks(tasks, timeout, durable, submitter))
     app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
     if metrics is not None:
         app.add_route("/metrics", MetricsResource(metrics))
@@ -48,3 +53,12 @@ def create_app(
     app.add_route("/openapi.json", OpenAPIDocument(app))
     errors.register(app)
     return app
+
+
+def _dumps(media: object) -> bytes:
+    """Answers as JSON: orjson, several times faster than ``json`` on every
+    answer; ``json`` for what orjson refuses (integers over 64 bits)."""
+    try:
+        return orjson.dumps(media)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(media, ensure_ascii=False).encode()

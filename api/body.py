@@ -50,6 +50,35 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Refuse duplicate keys (see :func:`_parse`)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        return _no_duplicates(pairs)  # raises, naming the key
+    return result
+
+
+def _parse(data: bytes) -> Any:
+    """Strict UTF-8 without a ``\\u`` escape holds no lone surrogate, so
+    only duplicate keys need a look at each object (the common, cheaper
+    case); anything else (UTF-16 or -32, which JSON allows, a BOM, escapes)
+    is checked string by string. As ``json.loads`` reads bytes, with decoders
+    made once rather than per call."""
+    encoding = json.detect_encoding(data)
+    if encoding == "utf-8":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and "\\u" not in text:
+            return _QUICK.decode(text)
+    return _CAREFUL.decode(data.decode(encoding, "surrogatepass"))
+
+
+_QUICK = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+_CAREFUL = json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+
+
 def read_json(req: falcon.Request) -> Any:
     """The request body as parsed JSON (any top-level value)."""
     if req.content_type is not None:
@@ -67,7 +96,7 @@ def read_json(req: falcon.Request) -> Any:
     if not data.strip():
         raise falcon.HTTPBadRequest(title="Empty body", description="the request body is empty; send a JSON object")
     try:
-        return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        return _parse(data)
     except UnicodeDecodeError:
         raise falcon.HTTPBadRequest(title="Malformed JSON", description="the body is not UTF-8 text") from None
     except RecursionError:

@@ -215,13 +215,15 @@ def hammer(
 class ServerProcess:
     """``orchestrator serve --port 0 ARGS`` in a child process, for benchmarks,
     load runs and end-to-end tests. ``quiet`` logs warnings only. The log goes
-    to a file: a pipe nobody reads fills up and blocks the server."""
+    to a file: a pipe nobody reads fills up and blocks the server. ``module``
+    runs another module's ``serve`` command line instead (``api.baseline``,
+    the bare app benchmarks compare with)."""
 
-    def __init__(self, *args: str, quiet: bool = True) -> None:
+    def __init__(self, *args: str, quiet: bool = True, module: str = "api.cli") -> None:
         self._log = tempfile.TemporaryFile(mode="w+")
         level = ("--log-level", "warning") if quiet else ()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", "0", *level, *args],
+            [sys.executable, "-m", module, "serve", "--port", "0", *level, *args],
             stdout=subprocess.PIPE, stderr=self._log, text=True,
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         )

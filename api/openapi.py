@@ -23,7 +23,7 @@ from falcon.inspect import inspect_app
 
 from api.events import KINDS, MAX_SEQ_DIGITS
 from api.quantity import MAX_CPU, MAX_MEMORY
-from api.validation import MAX_DURATION, MAX_LABELS, MAX_NAME
+from api.validation import MAX_BATCH, MAX_DURATION, MAX_LABELS, MAX_NAME
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "0.1.0"
@@ -68,6 +68,13 @@ def _body(schema_name: str, required: bool = True, description: str = "") -> dic
 
 _ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
 _CREATED = {**_ETAG, "Location": {"$ref": "#/components/headers/Location"}}
+# POST /tasks answers one task with both headers, a batch with neither.
+_CREATED_ONE_OR_MANY = {
+    "ETag": {"description": "The task's version, quoted: `\"5\"` (one task only).", "required": False,
+             "schema": {"type": "string", "pattern": '^"[0-9]+"$'}},
+    "Location": {"description": "The new task's path (one task only).", "required": False,
+                 "schema": {"type": "string"}},
+}
 
 # The answers every operation that reads a JSON body can give.
 _BODY_ERRORS = {
@@ -342,7 +349,8 @@ def _responses() -> dict[str, Any]:
     error = _ref("Error")
     return {
         "BadRequest": _json(error, "The body is not a JSON object (malformed, empty, NaN, duplicate keys, nested "
-                            "too deep, not an object), or a query parameter or header is malformed."),
+                            "too deep, not an object; POST /tasks also takes an array of 1 to 1000), or a query "
+                            "parameter or header is malformed."),
         "NotFound": _json(error, "No such node or task; the description names the id."),
         "MethodNotAllowed": _json(error, "The route does not take this method; `Allow` lists those it takes.",
                                   {"Allow": {"schema": {"type": "string"}, "required": True}}),
@@ -501,11 +509,33 @@ def _task_paths() -> dict[str, Any]:
             "post": {
                 "operationId": "submitTask",
                 "tags": ["tasks"],
-                "summary": "Submit a task; it starts pending.",
-                "requestBody": _body("TaskCreate"),
+                "summary": "Submit a task, or a batch of up to 1000; they start pending.",
+                "description": (
+                    f"A JSON object is one task. A JSON array of 1 to {MAX_BATCH} of them is a batch: every item "
+                    "is checked before any is created (an error names the item's index, as in `[3].resources.cpu`; "
+                    "two items with one id are refused), and they are created in one transaction, all or none (a "
+                    f"taken id: 409 naming it and its index). An empty array is 400, and so is one of more than "
+                    f"{MAX_BATCH} items. The answer to a batch is the array of created tasks, in order, without "
+                    "ETag or Location."
+                ),
+                "requestBody": {
+                    "required": True,
+                    "description": "One task (a JSON object) or a batch (a JSON array of them).",
+                    "content": {"application/json": {"schema": {"oneOf": [
+                        _ref("TaskCreate"),
+                        {"type": "array", "items": _ref("TaskCreate"), "minItems": 1, "maxItems": MAX_BATCH},
+                    ]}}},
+                },
                 "responses": {
                     "201": {
-                        **_json(_ref("Task"), "The task, pending.", _CREATED),
+                        **_json(
+                            {"oneOf": [
+                                _ref("Task"),
+                                {"type": "array", "items": _ref("Task"), "minItems": 1, "maxItems": MAX_BATCH},
+                            ]},
+                            "The task, pending; for a batch, the array of its tasks in order.",
+                            _CREATED_ONE_OR_MANY,
+                        ),
                         "links": _links("task_id", "getTask", "updateTask", "deleteTask"),
                     },
                     **_BODY_ERRORS,

@@ -11,6 +11,7 @@ rounds requests up: asking for a little more is safe, a little less is not.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -48,6 +49,30 @@ def parse_quantity(text: str, field: str) -> Fraction:
     return Fraction(number) * _SUFFIXES[suffix or ""]
 
 
+# Clients send the same few quantity strings over and over ("250m", "64Mi"),
+# and exact Fraction arithmetic is most of the cost of validating a task:
+# remember the last conversions. Only valid strings are kept (an invalid one
+# raises, and lru_cache keeps no exceptions), each at most 64 characters.
+_CACHED_QUANTITIES = 4096
+
+
+@functools.lru_cache(maxsize=_CACHED_QUANTITIES)
+def _millicores(text: str) -> int:
+    return math.ceil(parse_quantity(text, "cpu") * 1000)
+
+
+@functools.lru_cache(maxsize=_CACHED_QUANTITIES)
+def _mib(text: str) -> int:
+    return math.ceil(parse_quantity(text, "memory") / 2**20)
+
+
+def _converted(convert, text: str, field: str) -> int:
+    try:
+        return convert(text)
+    except ValidationError as exc:  # it names a generic field: name the real one
+        raise ValidationError(field, exc.message) from None
+
+
 def _integer(value: object, field: str, unit: str, maximum: int, from_text) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationError(field, f"must be an integer ({unit}) or a quantity string, not {type(value).__name__}")
@@ -62,12 +87,12 @@ def _integer(value: object, field: str, unit: str, maximum: int, from_text) -> i
 def cpu_millicores(value: object, field: str = "cpu") -> int:
     return _integer(
         value, field, "millicores", MAX_CPU,
-        lambda text: math.ceil(parse_quantity(text, field) * 1000),
+        lambda text: _converted(_millicores, text, field),
     )
 
 
 def memory_mib(value: object, field: str = "memory") -> int:
     return _integer(
         value, field, "MiB", MAX_MEMORY,
-        lambda text: math.ceil(parse_quantity(text, field) / 2**20),
+        lambda text: _converted(_mib, text, field),
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 import falcon
 
+from actors.errors import AlreadyExists
 from actors.reply import Reply
 from api import body, serialize, validation
 from api.params import bool_param
@@ -135,7 +136,18 @@ class NodeHeartbeat(_Resource):
 
 
 class Tasks(_Resource):
+    """``POST /tasks`` takes one task (a JSON object) or a batch (a JSON
+    array of 1 to ``MAX_BATCH`` of them, all checked before any is created,
+    created in one transaction: all or none)."""
+
     collection, render = "tasks", staticmethod(serialize.task)
+
+    def __init__(
+        self, manager: Any, timeout: float = DEFAULT_TIMEOUT, durable: WaitDurable = _already_durable,
+        submitter: Any = None,
+    ) -> None:
+        super().__init__(manager, timeout, durable)
+        self.submitter = submitter if submitter is not None else manager
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         status = req.get_param("status")
@@ -147,11 +159,45 @@ class Tasks(_Resource):
         resp.media = [serialize.task(t) for t in found]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        spec = validation.task_spec(body.read_json_object(req))
-        reply = Reply()
-        self.manager.submit(spec, reply)  # completed once durable: one wait, no more
-        (task,) = reply.get(timeout=self.timeout)
+        data = body.read_json(req)
+        if isinstance(data, list):
+            self._create_batch(resp, data)
+            return
+        if not isinstance(data, dict):
+            raise falcon.HTTPBadRequest(
+                title="Not a JSON object",
+                description="the body must be a JSON object (a task) or an array of them, "
+                f"not {validation.json_type_name(data)}",
+            )
+        (task,) = self._submit([validation.task_spec(data)])
         self.show(resp, task, created=True)
+
+    def _create_batch(self, resp: falcon.Response, items: list) -> None:
+        if not items:
+            raise falcon.HTTPBadRequest(
+                title="Empty batch", description="the body is an empty array; send 1 to "
+                f"{validation.MAX_BATCH} tasks",
+            )
+        if len(items) > validation.MAX_BATCH:
+            raise falcon.HTTPBadRequest(
+                title="Batch too large",
+                description=f"a batch holds at most {validation.MAX_BATCH} tasks, this one {len(items)}; "
+                "send several",
+            )
+        specs = validation.task_specs(items)
+        try:
+            created = self._submit(specs)
+        except AlreadyExists as exc:
+            index = next((i for i, spec in enumerate(specs) if spec.id == exc.id), None)
+            item = "" if index is None else f" (item [{index}] of the batch)"  # None: a made-up id, taken
+            raise AlreadyExists(exc.kind, exc.id, f"{item}; none of the batch was created") from None
+        resp.status = falcon.HTTP_201
+        resp.media = [serialize.task(t) for t in created]
+
+    def _submit(self, specs: list) -> list:
+        reply = Reply()
+        self.submitter.submit(specs, reply)  # completed once durable: one wait, no more
+        return reply.get(timeout=self.timeout)
 
 
 class Task(_Resource):

@@ -4,6 +4,7 @@ cpu in millicores and memory in MiB as integers."""
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from actors.models import Deployment, Node, Resources, Task, TaskTemplate
@@ -12,6 +13,13 @@ from actors.models import Deployment, Node, Resources, Task, TaskTemplate
 def rfc3339(seconds: float | None) -> str | None:
     if seconds is None:
         return None
+    return _rfc3339(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(seconds: float) -> str:
+    """Remembered: the tasks of a batch share their creation time, and a
+    listing repeats the times of tasks handled together."""
     moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

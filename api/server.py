@@ -34,6 +34,10 @@ class Server:
         # poll(), not select(): select() fails outright on descriptors >= 1024,
         # which a thousand connections (or a busy process) reach.
         adjustments.setdefault("asyncore_use_poll", True)
+        # waitress warns "Task queue depth is N" each time a request waits for
+        # a thread: under load that is on most requests, and the logging
+        # costs more CPU than the request. Queueing is normal under load.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self._server = waitress.server.create_server(
             app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True, **adjustments
         )

@@ -6,6 +6,7 @@ field (a dotted path such as ``capacity.cpu``), which the API answers with 422.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ MAX_LABELS = 64
 MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
 MAX_REPLICAS = 10_000
+MAX_BATCH = 1000  # tasks in one POST /tasks
 TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
 
 
@@ -51,12 +53,17 @@ def valid_id(value: object, field: str = "id") -> str:
 
 def _only(body: Mapping[str, Any], allowed: tuple[str, ...], where: str = "") -> None:
     """Refuse unknown fields, naming every one (``field`` is the first)."""
-    unknown = [f"{where}{key}" for key in body if key not in allowed]
-    if not unknown:
+    if body.keys() <= _as_set(allowed):
         return
+    unknown = [f"{where}{key}" for key in body if key not in allowed]
     shown = ", ".join(f"'{name[:80]}'" for name in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
     noun = "field" if len(unknown) == 1 else "fields"
     raise ValidationError(unknown[0], f"unknown {noun} {shown}; allowed: {', '.join(allowed)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _as_set(fields: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fields)
 
 
 def _object(value: object, field: str) -> Mapping[str, Any]:
@@ -173,6 +180,30 @@ def task_spec(body: Mapping[str, Any]) -> TaskSpec:
         duration=template.duration,
         outcome=template.outcome,
     )
+
+
+def task_specs(items: list[Any]) -> list[TaskSpec]:
+    """A batch of tasks, every item checked by :func:`task_spec` before any
+    is created; an error names the item's index first (``[3].resources.cpu``).
+    Two items with the same id are refused too: one batch is one transaction,
+    and no transaction creates a task twice. The batch's length is the
+    caller's to check (``MAX_BATCH``; an empty batch)."""
+    specs = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        where = f"[{index}]"
+        if not isinstance(item, dict):
+            raise ValidationError(where, f"each item must be a JSON object (a task), not {json_type_name(item)}")
+        try:
+            spec = task_spec(item)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.message) from None
+        if spec.id is not None:
+            if spec.id in seen:
+                raise ValidationError(f"{where}.id", f"'{spec.id}' is also the id of item [{seen[spec.id]}]")
+            seen[spec.id] = index
+        specs.append(spec)
+    return specs
 
 
 def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:

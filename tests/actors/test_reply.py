@@ -30,19 +30,51 @@ def test_waiting_too_long_is_a_pykka_timeout():
         Reply().get(timeout=0.01)
 
 
-def test_submit_answers_once_durable_and_reports_duplicates(control_plane):
+@pytest.fixture(params=["task_submitter", "task_manager"])
+def submitter(request, control_plane):
+    """What the API submits to (a TaskSubmitter), and the task manager actor, which takes the same."""
+    return getattr(control_plane, request.param)
+
+
+def test_submit_answers_once_durable_and_reports_duplicates(submitter):
     first, second = Reply(), Reply()
-    control_plane.task_manager.submit(TaskSpec(id="t1"), first)
-    control_plane.task_manager.submit(TaskSpec(id="t1"), second)
+    submitter.submit([TaskSpec(id="t1")], first)
+    submitter.submit([TaskSpec(id="t1")], second)
     (task,) = first.get(timeout=5)
     assert task.id == "t1" and task.version > 0
     with pytest.raises(AlreadyExists):
         second.get(timeout=5)
 
 
-def test_submit_to_a_stopped_store_fails_the_reply(control_plane):
+def test_submit_of_several_is_one_transaction_all_or_nothing(control_plane, submitter):
+    reply = Reply()
+    submitter.submit([TaskSpec(id="a"), TaskSpec(), TaskSpec(id="b")], reply)
+    a, made, b = reply.get(timeout=5)
+    assert (a.id, b.id) == ("a", "b") and a.version == made.version == b.version
+    refused = Reply()
+    submitter.submit([TaskSpec(id="c"), TaskSpec(id="b")], refused)
+    with pytest.raises(AlreadyExists, match="'b'"):
+        refused.get(timeout=5)
+    assert [t.id for t in control_plane.datastore.list_tasks().get(timeout=5)] == ["a", made.id, "b"]
+
+
+def test_submit_to_a_stopped_store_fails_the_reply(control_plane, submitter):
     control_plane.datastore.actor_ref.stop()
     reply = Reply()
-    control_plane.task_manager.submit(TaskSpec(id="t1"), reply)
+    submitter.submit([TaskSpec(id="t1")], reply)
     with pytest.raises(pykka.ActorDeadError):
         reply.get(timeout=5)
+
+
+def test_concurrent_submits_each_get_their_own_task(control_plane):
+    replies = [Reply() for _ in range(200)]
+    threads = [
+        threading.Thread(target=control_plane.task_submitter.submit, args=([TaskSpec(id=f"t{i}")], reply))
+        for i, reply in enumerate(replies)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [reply.get(timeout=5)[0].id for reply in replies] == [f"t{i}" for i in range(200)]
+    assert len(control_plane.datastore.list_tasks().get(timeout=5)) == 200

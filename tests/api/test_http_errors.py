@@ -80,8 +80,20 @@ NOT_AN_OBJECT = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), WRITES)
-@pytest.mark.parametrize(("body", "mention"), NOT_AN_OBJECT)
+def _is_a_batch(method: str, path: str, body: bytes) -> bool:
+    """POST /tasks takes an array of task objects too (a batch)."""
+    return (method, path) == ("POST", "/tasks") and body == b'[{"id": "n2"}]'
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "mention"),
+    [
+        pytest.param(method, path, *param.values, id=f"{param.id}-{method}-{path}")
+        for param in NOT_AN_OBJECT
+        for method, path in WRITES
+        if not _is_a_batch(method, path, param.values[0])
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_400(client, rejected, method, path, body, mention):
     rejected(lambda: send_raw(client, method, path, body), 400, mention)
 
@@ -454,6 +466,57 @@ def test_healthy_true_and_false_still_filter(client, seeded, value, expected):
     assert [n["id"] for n in client.simulate_get("/nodes", query_string=f"healthy={value}").json] == expected
 
 
+# -- batches: POST /tasks with an array ---------------------------------------------------------
+
+
+BAD_BATCHES = [
+    pytest.param([{}, {"resources": {"cpu": "lots"}}], "[1].resources.cpu", "quantity", id="bad-item-1"),
+    pytest.param([{}] * 7 + [{"priority": 1}], "[7].priority", "unknown field", id="unknown-field-item-7"),
+    pytest.param([{"id": "A"}], "[0].id", "not a valid id", id="bad-id-item-0"),
+    pytest.param([{}, {}, {"duration": -1}], "[2].duration", "between", id="bad-duration-item-2"),
+    pytest.param([{"id": "x1"}, {"id": "x2"}, {"id": "x1"}], "[2].id", "item [0]", id="same-id-twice"),
+    pytest.param([{}, 5], "[1]", "a number", id="number-item"),
+    pytest.param([{}, "t2"], "[1]", "a string", id="string-item"),
+    pytest.param([None], "[0]", "null", id="null-item"),
+    pytest.param([{}, [{}]], "[1]", "an array", id="array-item"),
+    pytest.param([True, {}], "[0]", "a boolean", id="boolean-item"),
+]
+
+
+@pytest.mark.parametrize(("batch", "field", "mention"), BAD_BATCHES)
+def test_a_batch_with_a_bad_item_is_422_naming_its_index_and_creates_nothing(client, rejected, batch, field, mention):
+    error = rejected(lambda: client.simulate_post("/tasks", json=batch), 422, field, mention)
+
+    assert error["description"].startswith(field) and error["field"] == field
+
+
+def test_an_empty_batch_is_400(client, rejected):
+    rejected(lambda: send_raw(client, "POST", "/tasks", b"[]"), 400, "empty")
+
+
+def test_a_batch_of_more_than_1000_tasks_is_400(client, rejected):
+    rejected(lambda: client.simulate_post("/tasks", json=[{}] * 1001), 400, "1000", "1001")
+
+
+def test_a_batch_with_a_taken_id_is_409_naming_it_and_its_index_and_creates_nothing(client, rejected):
+    batch = [{"id": "new-1"}, {"id": "new-2"}, {"id": "t1"}, {"id": "new-3"}]
+
+    rejected(lambda: client.simulate_post("/tasks", json=batch), 409, "'t1'", "[2]")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b'[{}, {"duration": NaN}]', id="nan"),
+        pytest.param(b'[{}, {"id": "a", "id": "b"}]', id="duplicate-key"),
+        pytest.param(b"[{}, " + b"[" * 10_000 + b"]" * 10_000 + b"]", id="deep"),
+        pytest.param(b"[{}, {}", id="truncated"),
+    ],
+)
+def test_a_batch_that_is_not_valid_json_is_400(client, rejected, body):
+    rejected(lambda: send_raw(client, "POST", "/tasks", body), 400)
+
+
 # -- after all that ---------------------------------------------------------------------------------
 
 
@@ -461,7 +524,8 @@ def test_the_server_still_works_after_a_barrage_of_bad_requests(client, seeded, 
     before = snapshot(client)
     for param in NOT_AN_OBJECT:
         for method, path in WRITES:
-            assert send_raw(client, method, path, param.values[0]).status_code == 400
+            if not _is_a_batch(method, path, param.values[0]):
+                assert send_raw(client, method, path, param.values[0]).status_code == 400
     for method, path, body, _ in RULE_BREAKERS:
         assert client.simulate_request(method, path, json=body).status_code == 422
     settled()

@@ -157,3 +157,14 @@ def test_a_long_bad_string_is_shown_shortened():
     with pytest.raises(ValidationError) as info:
         cpu_millicores("x" * 10_000, "cpu")
     assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize("parse", [cpu_millicores, memory_mib])
+def test_a_remembered_conversion_is_the_same_and_an_error_always_names_its_field(parse):
+    # Conversions of strings are cached; errors are not, and name the field asked about.
+    assert parse("3k") == parse("3k") == (1 if parse is memory_mib else 3_000_000)
+    for field in ("resources.cpu", "template.resources.memory", "capacity.cpu"):
+        with pytest.raises(ValidationError) as raised:
+            parse("lots", field)
+        assert raised.value.field == field
+        assert str(raised.value).startswith(f"{field}: ")

@@ -116,6 +116,63 @@ def test_duplicate_id_is_409_naming_it_and_keeps_the_first(client):
 # -- GET /tasks ------------------------------------------------------------------------
 
 
+# -- POST /tasks with an array: a batch --------------------------------------------------------
+
+
+def test_a_batch_answers_201_with_the_created_tasks_in_order(client, control_plane):
+    batch = [
+        {"id": "b1", "resources": {"cpu": "250m", "memory": "64Mi"}, "duration": 30},
+        {},
+        {"name": "third", "node_selector": {"zone": "a"}, "outcome": "failed"},
+    ]
+
+    resp = client.simulate_post("/tasks", json=batch)
+
+    assert resp.status_code == 201, resp.text
+    created = resp.json
+    assert isinstance(created, list) and len(created) == 3
+    assert all(set(task) == TASK_FIELDS | {VERSION_FIELD} for task in created)
+    assert all(task["status"] == "pending" for task in created)
+    assert created[0]["id"] == "b1" and created[0]["resources"] == {"cpu": 250, "memory": 64}
+    assert AUTO_ID.fullmatch(created[1]["id"]) and created[1]["name"] == created[1]["id"]
+    assert created[2]["name"] == "third" and created[2]["outcome"] == "failed"
+    assert created[2]["node_selector"] == {"zone": "a"}
+    assert len({task["version"] for task in created}) == 1  # one transaction
+    assert len({task["created_at"] for task in created}) == 1  # at one moment
+    assert list_ids(client, "/tasks") == [task["id"] for task in created]
+    assert "location" not in resp.headers
+
+
+def test_a_batch_of_one_is_still_an_array(client):
+    resp = client.simulate_post("/tasks", json=[{"id": "one"}])
+
+    assert resp.status_code == 201
+    assert [task["id"] for task in resp.json] == ["one"]
+
+
+def test_a_batch_of_1000_tasks_is_created(client):
+    resp = client.simulate_post("/tasks", json=[{"id": f"t{i}"} for i in range(1000)])
+
+    assert resp.status_code == 201, resp.text[:300]
+    assert [task["id"] for task in resp.json] == [f"t{i}" for i in range(1000)]
+    assert list_ids(client, "/tasks") == [f"t{i}" for i in range(1000)]
+
+
+def test_batched_tasks_are_scheduled_like_any_other(client, settled):
+    post_node(client, "n1")
+    assert client.simulate_post("/tasks", json=[{"id": "a"}, {"id": "b"}]).status_code == 201
+    settled()
+
+    assert [get_task(client, i)["status"] for i in ("a", "b")] == ["running", "running"]
+
+
+def test_a_batch_records_a_created_event_per_task_in_order(client):
+    client.simulate_post("/tasks", json=[{"id": "e1"}, {"id": "e2"}])
+
+    created = [e["object"] for e in client.simulate_get("/events", params={"kind": "task"}).json if e["reason"] == "Created"]
+    assert created == ["e1", "e2"]
+
+
 def test_get_an_unknown_task_is_404_naming_it(client):
     assert_error(client.simulate_get("/tasks/ghost"), 404, "ghost")
 

@@ -210,3 +210,45 @@ def test_bad_store_files_are_refused_and_left_untouched(tmp_path):
     result = run_cli("serve", "--port", "0", "--store", "sqlite:/proc/self/state.db")
     assert result.returncode == 2
     assert "not writable" in result.stderr or "cannot open" in result.stderr
+
+
+def test_acknowledged_batches_survive_sigkill_whole(tmp_path):
+    # Batches of 200 from 4 clients; SIGKILL mid-flight. Every acknowledged
+    # batch is stored whole, and every stored batch is whole (one transaction).
+    path = str(tmp_path / "state.db")
+    acked: list[list[str]] = []
+    enough = threading.Event()
+    server = ServerProcess("--store", f"sqlite:{path}")
+
+    def client(c: int) -> None:
+        session = requests.Session()
+        try:
+            for n in range(10_000):
+                if enough.is_set():
+                    return
+                ids = [f"b-{c}-{n}-{i}" for i in range(200)]
+                response = session.post(server.url + "/tasks", json=[{"id": i} for i in ids], timeout=10)
+                if response.status_code == 201:
+                    acked.append(ids)
+                    if len(acked) >= 20:
+                        enough.set()
+        except requests.RequestException:
+            pass  # killed under us
+        finally:
+            session.close()
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(client, c) for c in range(4)]
+            enough.wait(timeout=120)
+            server.process.send_signal(signal.SIGKILL)
+            for future in futures:
+                future.result(timeout=30)
+        server.process.wait(timeout=10)
+    finally:
+        server.kill()
+    stored, _ = _check_file(path)
+    assert all(set(ids) <= stored for ids in acked)
+    batches = {tuple(task_id.split("-")[1:3]) for task_id in stored}
+    for c, n in batches:
+        assert {f"b-{c}-{n}-{i}" for i in range(200)} <= stored, f"batch {c}-{n} is stored in part"
