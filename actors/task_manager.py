@@ -53,7 +53,7 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
     )
 
 
-class TaskSubmitter:
+class TaskSubmitter(Manager):
     """Creates tasks from any thread, without waiting for the store.
 
     Not an actor, and safe to share: it keeps no state but the inbox of
@@ -69,9 +69,7 @@ class TaskSubmitter:
         on_change: Callable[..., object] = _noop,
         new_id: Callable[[], str] = new_task_id,
     ) -> None:
-        self.datastore = datastore
-        self.clock = clock
-        self.on_change = on_change
+        super().__init__(datastore, clock, on_change)
         self.new_id = new_id
         self._inbox: Inbox[tuple[list[Create], Reply]] = Inbox(lambda inbox: datastore.submit_all(inbox))
 
