@@ -115,7 +115,10 @@ class Controller:
         batch_size: int = BATCH_SIZE,
         metrics: Metrics | None = None,
         new_suffix: Callable[[], str] = rollout.random_suffix,
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
+        self.leading = leading
+        """False while another process is the elected controller (etcd)."""
         self.metrics = metrics
         self.datastore = datastore
         self.scheduler = scheduler
@@ -146,6 +149,8 @@ class Controller:
         self._deployments_checked_at = self.clock()
 
     def reconcile(self) -> ReconcileResult:
+        if not self.leading():
+            return ReconcileResult()
         started = time.perf_counter()
         now = self.clock()
         if now - self._parked_since >= self.retry_parked_every:

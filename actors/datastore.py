@@ -147,6 +147,8 @@ class Backend(Protocol):
 class MemoryBackend:
     """Keeps nothing: state lives as long as the process."""
 
+    kind = "memory"
+
     def load(self) -> Loaded:
         return Loaded([], [], [], 0)
 
@@ -472,6 +474,29 @@ class Datastore:
         revision = self._revision + 1
         puts, deletes, changes = self._plan(ops, revision)
         return self._install(puts, deletes, changes, revision, on_durable)
+
+    def _check(self, ops: Sequence[Op]) -> None:
+        """Raise as :meth:`commit` would for ``ops`` (DeleteOwnedTasks
+        expanded), changing nothing: for a store that must agree with
+        someone else (etcd) before it applies."""
+        self._plan(ops, self._revision + 1)
+
+    def _apply_at(
+        self,
+        ops: Sequence[Op],
+        revision: int,
+        on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
+    ) -> list[Record]:
+        """Apply ``ops`` at ``revision`` (one the store gave out, e.g. etcd's)
+        and tell the change feed and the event recorder."""
+        puts, deletes, changes = self._plan(ops, revision)
+        records, changes = self._install(puts, deletes, changes, revision, on_durable)
+        if changes:
+            self._announce(changes)
+        return records
+
+    def _current(self, kind: str, record_id: str) -> Record | None:
+        return self._records[kind].get(record_id)
 
     def _plan(self, ops: Sequence[Op], revision: int) -> tuple[list[Record], list[tuple[str, str]], list[Change]]:
         """Check every operation against the current state and build what it

@@ -47,7 +47,11 @@ class Kubelet:
         clock: Callable[[], float],
         on_change: Callable[..., object] = _noop,
         wake_at: Callable[[float], object] = _noop,
+        leading: Callable[[], bool] = lambda: True,
     ) -> None:
+        self.leading = leading
+        """False while another process is the elected controller (etcd):
+        then its kubelet runs the simulated nodes, not this one."""
         self.datastore = datastore
         self.clock = clock
         self.on_change = on_change
@@ -67,6 +71,8 @@ class Kubelet:
 
     def start_tasks(self, task_ids: Iterable[str]) -> int:
         """Run the given tasks (bound to simulated nodes); returns how many started."""
+        if not self.leading():
+            return 0
         tasks = self.datastore.get_tasks(list(task_ids)).get(timeout=ASK_TIMEOUT)
         started = self._start(tasks)
         self._arm()
@@ -74,6 +80,10 @@ class Kubelet:
 
     def resync(self) -> int:
         """Pick up every task on a simulated node, e.g. after a restart."""
+        self._ending.clear()
+        self._next_wake = None
+        if not self.leading():
+            return 0
         simulated = {n.id for n in self.datastore.list_nodes().get(timeout=ASK_TIMEOUT) if n.simulated}
         tasks = [
             t
@@ -88,6 +98,10 @@ class Kubelet:
 
     def tick(self) -> int:
         """End the tasks whose time is up; returns how many ended."""
+        if not self.leading():
+            self._ending.clear()
+            self._next_wake = None
+            return 0
         now = self.clock()
         due: list[Task] = []
         while self._ending and self._ending[0][0] <= now:

@@ -113,6 +113,8 @@ def _uri_path(path: str) -> str:
 
 
 class SqliteBackend:
+    kind = "sqlite"
+
     def __init__(self, path: str, fsync: str = "normal") -> None:
         if fsync not in ("normal", "full"):
             raise StoreError(f"fsync must be 'normal' or 'full', not '{fsync}'")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from actors.datastore import Backend, MemoryBackend
 from actors.errors import StoreError
 
-STORE_HELP = "memory, or sqlite:PATH"
+STORE_HELP = "memory, sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT...]"
 
 
 def open_backend(spec: str, fsync: str = "normal") -> Backend:
-    """``memory`` keeps nothing; ``sqlite:PATH`` keeps everything in PATH.
+    """``memory`` keeps nothing; ``sqlite:PATH`` keeps everything in PATH;
+    ``etcd://HOST:PORT,...`` in an etcd cluster shared by several processes
+    (an optional ``/PREFIX`` after the members names the key prefix).
     Raises StoreError with the reason when the store cannot be used."""
     if spec == "memory":
         return MemoryBackend()
@@ -20,4 +22,9 @@ def open_backend(spec: str, fsync: str = "normal") -> Backend:
         from actors.sqlite_backend import SqliteBackend
 
         return SqliteBackend(path, fsync=fsync)
+    if spec.startswith("etcd://"):
+        from actors.etcd_store import EtcdBackend, parse_store
+
+        endpoints, prefix = parse_store(spec)
+        return EtcdBackend(endpoints, prefix)
     raise StoreError(f"unknown store '{spec}'; use {STORE_HELP}")

@@ -12,6 +12,7 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
     API (HTTP threads) --tell--> Datastore (new tasks, through TaskSubmitter's inbox) ; --tell--> Controller
+    LeaderElector (a thread, etcd only) --tell--> Controller, Kubelet (when elected)
     Datastore --tell--> EventRecorder (every commit's changes, through an inbox)
     API --ask--> EventRecorder (list events; watches wait on its EventFeed)
 """
@@ -34,6 +35,7 @@ from actors.datastore import (
     MemoryBackend,
 )
 from actors.deployment_manager import DeploymentManagerActor
+from actors.errors import OrchestratorError
 from actors.event_recorder import (
     DEFAULT_CAPACITY,
     EventFeed,
@@ -41,6 +43,7 @@ from actors.event_recorder import (
 )
 from actors.inbox import Inbox
 from actors.kubelet import KubeletActor
+from actors.leader import DEFAULT_TTL, LeaderElector
 from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
 from actors.scheduler import SchedulerActor
@@ -67,6 +70,9 @@ class Settings:
     """False leaves time to the caller: nothing reconciles or ends by itself."""
     event_capacity: int = DEFAULT_CAPACITY
     """How many events the log keeps (the oldest go first)."""
+    leader_ttl: float = DEFAULT_TTL
+    """Seconds of the leader election's lease (etcd store only; elsewhere
+    the one process always leads)."""
 
 
 @dataclasses.dataclass
@@ -92,6 +98,24 @@ class ControlPlane:
     task_submitter: TaskSubmitter | None = None
     """Creates tasks from the API's threads without a task manager round trip."""
     _order: list[Handle | pykka.ActorProxy] = dataclasses.field(default_factory=list)
+    elector: LeaderElector | None = None
+    """Set when several processes share the store (etcd)."""
+
+    @property
+    def store(self) -> str:
+        """The kind of store: memory, sqlite or etcd."""
+        return getattr(self.backend, "kind", "memory")
+
+    def is_leader(self) -> bool:
+        """Whether this process runs the controller and the kubelet now."""
+        return self.elector is None or self.elector.is_leader()
+
+    def read_barrier(self, timeout: float) -> None:
+        """Block until this process has every change acknowledged anywhere
+        before the call (a no-op with one process per store)."""
+        barrier = getattr(self.backend, "read_barrier", None)
+        if barrier is not None:
+            barrier(timeout)
 
     def wait_durable(self, revision: int, timeout: float) -> None:
         """Block until every change up to ``revision`` is durable; the API
@@ -101,6 +125,8 @@ class ControlPlane:
     def stop(self, timeout: float = 5.0) -> None:
         """End every watch, stop supervising, then stop every actor, newest
         first; safe to call twice."""
+        if self.elector is not None:
+            self.elector.stop()  # first: another process takes over at once
         self.events_feed.close()
         if self.supervisor.actor_ref.is_alive():
             try:
@@ -153,7 +179,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "event-recorder", lambda: EventRecorderActor.start(clock, settings.event_capacity, events_feed),
             lambda h: changes.redeliver(),
         )
-        datastore: DatastoreProxy = _ping(DatastoreActor.start(backend, feed))
+        datastore_actor = getattr(backend, "datastore_actor", DatastoreActor)
+        datastore: DatastoreProxy = _ping(datastore_actor.start(backend, feed))
         order.append(datastore)
         datastore.set_on_commit(changes.put).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
@@ -161,9 +188,19 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         # The kubelet and the controller call each other (by tell): each
         # gets the other's handle through a late-bound callable.
         handles: dict[str, Handle] = {}
+        elector = None
+        leading: Callable[[], bool] = lambda: True
+        if getattr(backend, "leader_key", None):
+            elector = LeaderElector(
+                backend.client, backend.leader_key, settings.leader_ttl,
+                on_elected=lambda: _take_over(handles, backend),
+            )
+            leading = elector.is_leader
 
         def start_kubelet() -> pykka.ActorRef:
-            return KubeletActor.start(datastore, clock, _late(handles, "controller", "request_reconcile"), _wake(handles))
+            return KubeletActor.start(
+                datastore, clock, _late(handles, "controller", "request_reconcile"), _wake(handles), leading=leading,
+            )
 
         kubelet = supervised("kubelet", start_kubelet, lambda h: h.resync())
         handles["kubelet"] = kubelet
@@ -171,10 +208,13 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "controller",
             lambda: ControllerActor.start(
                 datastore, scheduler, clock, settings.node_timeout, kubelet.later("start_tasks"), BATCH_SIZE, metrics,
+                leading=leading,
             ),
             lambda h: h.request_reconcile(),
         )
         handles["controller"] = controller
+        if elector is not None:  # other processes write too: the leader reconciles on their changes
+            datastore.set_on_remote_change(controller.later("request_reconcile")).get(timeout=START_TIMEOUT)
         timer = None
         if settings.start_timer:
             timer = _ping(TimerActor.start(
@@ -195,7 +235,11 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         task_submitter = TaskSubmitter(datastore, clock, controller.later("request_reconcile"))
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
+        if elector is not None:
+            elector.start()
     except BaseException:
+        if elector is not None:
+            elector.stop()
         for target in reversed(order):
             target.actor_ref.stop()
         raise
@@ -205,7 +249,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore,
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
         task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
-        backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order,
+        backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order, elector=elector,
     )
 
 
@@ -218,6 +262,23 @@ def _late(handles: dict[str, Handle], name: str, method: str):
         return None if handle is None else getattr(handle, method)(*args, **kwargs)
 
     return call
+
+
+def _take_over(handles: dict[str, Handle], backend: Backend) -> None:
+    """Just elected: catch up with everything the last leader wrote (so that
+    no node's room is judged from an old copy), then run every task of the
+    simulated nodes, and look at everything as a controller that has just
+    started would (told, from the elector's thread)."""
+    try:
+        backend.read_barrier(START_TIMEOUT)
+    except OrchestratorError as exc:  # etcd went away again: the writes would fail as well
+        logger.warning("taking over without catching up: %s", exc)
+    kubelet, controller = handles.get("kubelet"), handles.get("controller")
+    if kubelet is not None:
+        kubelet.resync()
+    if controller is not None:
+        controller.look_at_all_deployments()
+        controller.request_reconcile()
 
 
 def _wake(handles: dict[str, Handle]) -> Callable[[float], object]:

@@ -12,6 +12,7 @@ import orjson
 from actors.system import ControlPlane
 from api import errors, resources
 from api.auth import BearerAuth
+from api.consistency import FreshReads
 from api.events import Events
 from api.metrics import MetricsResource, RequestTimer
 from api.openapi import OpenAPIDocument
@@ -31,13 +32,17 @@ def create_app(
     middleware: list = [RequestTimer(metrics)] if metrics is not None else []
     if tokens:
         middleware.append(BearerAuth(tokens))
+    if getattr(control_plane, "elector", None) is not None:  # several servers share the store
+        middleware.append(FreshReads(control_plane.read_barrier, timeout))
     app = falcon.App(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = falcon.media.JSONHandler(dumps=_dumps)
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
     deployments = control_plane.deployment_manager
     durable = control_plane.wait_durable
-    app.add_route("/health", resources.Health())
+    app.add_route("/health", resources.Health(
+        getattr(control_plane, "is_leader", lambda: True), getattr(control_plane, "store", "memory"),
+    ))
     app.add_route("/nodes", resources.Nodes(nodes, timeout, durable))
     app.add_route("/nodes/{node_id}", resources.Node(nodes, timeout, durable))
     app.add_route("/nodes/{node_id}/heartbeat", resources.NodeHeartbeat(nodes, timeout, durable))

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between periodic reconciles (default 1); changes trigger one at once")
     serve.add_argument("--node-timeout", type=_positive, default=40.0, metavar="SECONDS",
                        help="seconds without a heartbeat before a non-simulated node is unhealthy (default 40)")
+    serve.add_argument("--leader-ttl", type=_positive, default=5.0, metavar="SECONDS",
+                       help="with an etcd store: seconds of the leader election lease; when the leading "
+                            "process dies another takes over within two of these (default 5)")
     serve.add_argument("--policy", default=DEFAULT_POLICY, choices=sorted(POLICIES),
                        help=f"scoring policy (default {DEFAULT_POLICY})")
     serve.add_argument("--threads", type=_positive_int, default=8, help="HTTP worker threads (default 8)")
@@ -131,7 +134,7 @@ def serve(args: argparse.Namespace) -> int:
         control_plane = start_control_plane(
             Settings(
                 reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy,
-                event_capacity=args.max_events,
+                event_capacity=args.max_events, leader_ttl=args.leader_ttl,
             ),
             backend,
         )

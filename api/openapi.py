@@ -175,8 +175,16 @@ def _schemas() -> dict[str, Any]:
         },
         "Health": {
             "type": "object",
-            "required": ["status"],
-            "properties": {"status": {"const": "ok"}},
+            "required": ["status", "leader", "store"],
+            "properties": {
+                "status": {"const": "ok"},
+                "leader": {
+                    "type": "boolean",
+                    "description": "Whether this process runs the controller and the simulated nodes now "
+                                   "(with an etcd store, the one elected process; otherwise always true).",
+                },
+                "store": {"enum": ["memory", "sqlite", "etcd"]},
+            },
             "additionalProperties": False,
         },
         # Input: what clients send.

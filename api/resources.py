@@ -54,8 +54,14 @@ def _link_next(req: falcon.Request, resp: falcon.Response, more: bool, page: lis
 
 
 class Health:
+    """Alive, whether this process leads (runs the controller), and the store."""
+
+    def __init__(self, is_leader: Callable[[], bool] = lambda: True, store: str = "memory") -> None:
+        self.is_leader = is_leader
+        self.store = store
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = {"status": "ok"}
+        resp.media = {"status": "ok", "leader": self.is_leader(), "store": self.store}
 
 
 class _Resource:

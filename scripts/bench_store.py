@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Create throughput by store: memory against SQLite (fsync normal and full).
+"""Create throughput by store: memory against SQLite (fsync normal and full),
+and etcd with ``--etcd HOST:PORT,...`` (a running cluster).
 
-    .venv/bin/python scripts/bench_store.py [--seconds 10] [--clients 8] [--json out.json]
+    .venv/bin/python scripts/bench_store.py [--seconds 10] [--clients 8] [--etcd 127.0.0.1:2379] [--json out.json]
 
 Each store gets a fresh server process; C keep-alive clients POST /tasks back
 to back. Prints requests/s, latency, and SQLite's share of memory's rate (the
@@ -29,6 +30,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8, help="server worker threads (same for every store)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per store, interleaved; the median counts")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--etcd", metavar="HOST:PORT[,HOST:PORT...]",
+                        help="also measure an etcd store on these members (a fresh key prefix per run)")
     args = parser.parse_args()
 
     results = {}
@@ -38,10 +41,14 @@ def main() -> int:
             "sqlite": ["--store", f"sqlite:{tmp}/normal.db"],
             "sqlite --fsync full": ["--store", f"sqlite:{tmp}/full.db", "--fsync", "full"],
         }
+        if args.etcd:
+            stores["etcd"] = ["--store", f"etcd://{args.etcd}"]
         runs: dict[str, list] = {name: [] for name in stores}
         for attempt in range(args.repeat):
             for name, flags in stores.items():
-                if name != "memory":  # each run starts from an empty file
+                if name == "etcd":  # each run starts from an empty prefix
+                    flags = ["--store", f"etcd://{args.etcd}/bench-{os.getpid()}-{attempt}"]
+                elif name != "memory":  # each run starts from an empty file
                     for suffix in ("", "-wal", "-shm"):
                         with contextlib.suppress(FileNotFoundError):
                             os.unlink(flags[1].removeprefix("sqlite:") + suffix)
@@ -56,7 +63,7 @@ def main() -> int:
             median = sorted(done, key=lambda r: r.rate)[len(done) // 2]
             results[name] = median.summary()
     base = results["memory"]["rate"]
-    for name in ("sqlite", "sqlite --fsync full"):
+    for name in [n for n in results if n != "memory"]:
         share = results[name]["rate"] / base if base else 0.0
         results[name]["share_of_memory"] = round(share, 3)
         print(f"{name} reaches {share:.0%} of memory's rate (target >= 80%)")

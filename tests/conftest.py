@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import uuid
+
 import pykka
 import pytest
 
 from actors.system import ControlPlane, Settings, start_control_plane
+from tests.etcd.cluster import EtcdCluster
 from tests.helpers import FakeClock
 
 
@@ -27,3 +30,18 @@ def control_plane(clock: FakeClock) -> ControlPlane:
     cp = start_control_plane(Settings(clock=clock, start_timer=False, node_timeout=40.0))
     yield cp
     cp.stop()
+
+
+@pytest.fixture(scope="session")
+def etcd_cluster() -> EtcdCluster:
+    """Three etcd members on loopback, shared by the session's tests; each
+    test keeps its keys under a prefix of its own (``etcd_store``)."""
+    cluster = EtcdCluster(3).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def etcd_store(etcd_cluster: EtcdCluster) -> str:
+    """A ``--store`` value on the shared cluster with a fresh key prefix."""
+    return etcd_cluster.store(f"/test-{uuid.uuid4().hex[:12]}")

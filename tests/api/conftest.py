@@ -7,14 +7,17 @@ Helpers are plain functions imported by the test modules
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import falcon.testing
 import pytest
 
-from actors.system import ControlPlane
+from actors.datastore import MemoryBackend
+from actors.stores import open_backend
+from actors.system import ControlPlane, Settings, start_control_plane
 from api.app import create_app
-from tests.helpers import settle
+from tests.helpers import FakeClock, settle
 
 JSON = "application/json"
 
@@ -30,6 +33,40 @@ DEPLOYMENT_FIELDS = {"id", "replicas", "ready", "available", "template", "templa
 # Not in the spec's field lists: the record version behind ETag / If-Match
 # (optimistic concurrency, the way Kubernetes exposes resourceVersion).
 VERSION_FIELD = "version"
+
+
+STORES = ["memory", "sqlite", "etcd"]
+ALL_STORES_EVERYWHERE = os.environ.get("ORCHESTRATOR_TEST_ALL_STORES") == "1"
+"""The hostile-input and OpenAPI property tests run on memory alone unless
+this is set: they test the API layer, hundreds of cases each, and on every
+store they would add well over a minute to the suite."""
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> str:
+    """The API tests run against every store (a module may narrow this by
+    defining its own ``store`` fixture)."""
+    return request.param
+
+
+@pytest.fixture
+def control_plane(store: str, clock: FakeClock, tmp_path, request: pytest.FixtureRequest) -> ControlPlane:
+    """The real actors on a fake clock without the timer (see the root
+    conftest), over ``store``: memory, a SQLite file, or a fresh prefix of
+    the session's etcd cluster (this process elected before the test starts)."""
+    if store == "memory":
+        backend = MemoryBackend()
+    elif store == "sqlite":
+        backend = open_backend(f"sqlite:{tmp_path / 'api.db'}")
+    else:
+        backend = open_backend(request.getfixturevalue("etcd_store"))
+    cp = start_control_plane(Settings(clock=clock, start_timer=False, node_timeout=40.0, leader_ttl=2), backend)
+    try:
+        if cp.elector is not None:
+            assert cp.elector.wait_elected(10), "not elected on a fresh etcd prefix"
+        yield cp
+    finally:
+        cp.stop()
 
 
 @pytest.fixture

@@ -22,8 +22,17 @@ from schemathesis.openapi.checks import RejectedPositiveData
 
 from api import openapi
 from api.app import create_app
+from tests.api.conftest import ALL_STORES_EVERYWHERE, STORES
 
 OPERATIONS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+@pytest.fixture(params=STORES if ALL_STORES_EVERYWHERE else ["memory"])
+def store(request) -> str:
+    """The document does not depend on the store, and 1,000 generated
+    requests an operation take long enough on one (all three with
+    ORCHESTRATOR_TEST_ALL_STORES=1)."""
+    return request.param
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from tests.e2e.processes import ServerProcess, run_cli
 def test_serve_answers_and_stops_cleanly_on_signal(signum):
     server = ServerProcess()
     try:
-        assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
+        assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok", "leader": True, "store": "memory"}
         assert requests.post(server.url + "/nodes", json={"id": "n1"}, timeout=5).status_code == 201
         # An idle keep-alive connection must not hold the process open.
         session = requests.Session()

@@ -87,7 +87,7 @@ def test_the_server_survives_descriptors_past_1024(cluster):
             spare.append(fd)
             if fd > 1100:
                 break
-        assert requests.get(cluster.url + "/health", timeout=5).json() == {"status": "ok"}
+        assert requests.get(cluster.url + "/health", timeout=5).json() == {"status": "ok", "leader": True, "store": "memory"}
         assert requests.post(cluster.url + "/nodes", json={"id": "n1"}, timeout=5).status_code == 201
     finally:
         for fd in spare:
