@@ -57,6 +57,14 @@ def test_the_quick_run_passes_every_check_within_a_minute(tmp_path):
         assert report["scenarios"][name]["status"] == "ok"
     assert report["scenarios"]["scheduling"]["figures"]["spread: placed"] > 0
     assert report["scenarios"]["memory"]["figures"]["bytes per task"] > 0
+    http, batch = report["scenarios"]["http"], report["scenarios"]["batch"]
+    for store in ("bare", "memory", "sqlite"):
+        assert http["figures"][f"{store}: requests/s"] > 0 and http["figures"][f"{store}: p99 (ms)"] > 0
+    assert {"memory: share of bare", "sqlite: share of bare"} <= set(http["figures"])
+    assert batch["figures"]["memory: tasks/s"] > 0 and batch["figures"]["sqlite: tasks/s"] > 0
+    for scenario in report["scenarios"].values():  # one table row a figure
+        assert all(isinstance(v, (int, float)) for v in scenario["figures"].values()), scenario["figures"]
+        assert scenario["met"] is None  # a quick run measures nothing worth a verdict
     assert "result: ok" in result.stdout
     assert seconds < 60, f"the quick run took {seconds:.0f} s; CI allows a minute"
 
