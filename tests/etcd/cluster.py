@@ -8,6 +8,7 @@ test with a message saying how to install it: nothing is skipped.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,9 +22,16 @@ ETCD = os.environ.get("ETCD_BINARY") or shutil.which("etcd") or "/usr/bin/etcd"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now, below Linux's ephemeral range (32768-60999) so that
+    the suite's own outgoing connections cannot take it before etcd binds."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class EtcdCluster:
@@ -53,11 +61,25 @@ class EtcdCluster:
     def store(self, prefix: str = "") -> str:
         return f"etcd://{self.endpoints}" + (f"/{prefix.strip('/')}" if prefix else "")
 
-    def start(self, timeout: float = 30.0) -> EtcdCluster:
-        for i in range(len(self.names)):
-            self.start_member(i, wait=False)
-        self.wait_healthy(timeout)
-        return self
+    def start(self, timeout: float = 30.0, attempts: int = 3) -> EtcdCluster:
+        """Start every member; if one finds its port taken after all (another
+        process bound it first), start the cluster afresh on other ports."""
+        for attempt in range(attempts):
+            for i in range(len(self.names)):
+                self.start_member(i, wait=False)
+            try:
+                self.wait_healthy(timeout)
+                return self
+            except RuntimeError as exc:
+                if "address already in use" not in str(exc) or attempt == attempts - 1:
+                    raise
+            for i in range(len(self.names)):
+                self.stop_member(i)
+                shutil.rmtree(os.path.join(self.directory, self.names[i]), ignore_errors=True)
+            self.client_ports = [free_port() for _ in self.names]
+            self.peer_ports = [free_port() for _ in self.names]
+            self.token = f"orchestrator-test-{os.getpid()}-{time.monotonic_ns()}"
+        raise AssertionError("unreachable")
 
     def start_member(self, i: int, wait: bool = True, timeout: float = 30.0) -> None:
         initial = ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in zip(self.names, self.peer_ports))
