@@ -144,13 +144,10 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-class MemoryBackend:
-    """Keeps nothing: state lives as long as the process."""
-
-    kind = "memory"
-
-    def load(self) -> Loaded:
-        return Loaded([], [], [], 0)
+class DurableOnCommit:
+    """The ``persist`` and ``wait_durable`` of a backend whose changes are as
+    durable as they will be by the time the datastore applies them: nothing
+    kept (memory), or already agreed by a quorum (etcd)."""
 
     def persist(
         self,
@@ -164,6 +161,15 @@ class MemoryBackend:
 
     def wait_durable(self, revision: int, timeout: float) -> None:
         pass
+
+
+class MemoryBackend(DurableOnCommit):
+    """Keeps nothing: state lives as long as the process."""
+
+    kind = "memory"
+
+    def load(self) -> Loaded:
+        return Loaded([], [], [], 0)
 
     def close(self) -> None:
         pass

@@ -51,7 +51,7 @@ from typing import Any, NamedTuple
 import pykka
 
 from actors import codec
-from actors.datastore import Datastore, Loaded, OnDurable
+from actors.datastore import Datastore, DurableOnCommit, Loaded
 from actors.errors import Conflict, OrchestratorError, StoreError, Unavailable
 from actors.etcd_client import DEFAULT_TIMEOUT, EtcdClient, WatchStream, b64, key_value, parse_endpoints, prefix_end
 from actors.models import Record, Task, kind_of, replace
@@ -110,7 +110,7 @@ def parse_store(spec: str) -> tuple[list[tuple[str, int]], str]:
     return parse_endpoints(hosts), prefix
 
 
-class EtcdBackend:
+class EtcdBackend(DurableOnCommit):
     """The etcd side of the datastore: keys, loading, the watch and the read
     barrier. The datastore actor (:class:`EtcdDatastoreActor`) does the writes."""
 
@@ -176,20 +176,6 @@ class EtcdBackend:
         logger.info("loaded %d nodes, %d tasks and %d deployments from etcd at %s%s (revision %d)",
                     len(nodes), len(tasks), len(deployments), self.client.describe(), self.prefix, revision)
         return Loaded(nodes, tasks, deployments, revision)
-
-    def persist(
-        self,
-        puts: Sequence[Record],
-        deletes: Sequence[tuple[str, str]],
-        revision: int,
-        on_durable: OnDurable | None = None,
-    ) -> None:
-        """Nothing left to do: etcd answered the transaction once a quorum had it."""
-        if on_durable is not None:
-            on_durable(None)
-
-    def wait_durable(self, revision: int, timeout: float) -> None:
-        pass
 
     def close(self) -> None:
         self._stopping.set()
