@@ -70,8 +70,9 @@ class EtcdCluster:
             try:
                 self.wait_healthy(timeout)
                 return self
-            except RuntimeError as exc:
+            except BaseException as exc:
                 if "address already in use" not in str(exc) or attempt == attempts - 1:
+                    self.stop()  # no member outlives a cluster that failed to start
                     raise
             for i in range(len(self.names)):
                 self.stop_member(i)
@@ -122,22 +123,26 @@ class EtcdCluster:
 
     def wait_healthy(self, timeout: float = 30.0, members: list[int] | None = None) -> None:
         """Until every member (or those given) answers /health true: the
-        cluster has a leader and serves reads."""
+        cluster has a leader and serves reads. A member that exits meanwhile
+        fails it at once (a quorum may never come without it)."""
         deadline = time.monotonic() + timeout
-        for i in members if members is not None else range(len(self.names)):
-            while True:
-                try:
-                    answer = requests.get(f"http://127.0.0.1:{self.client_ports[i]}/health", timeout=1)
-                    if answer.status_code == 200 and answer.json().get("health") == "true":
-                        break
-                except requests.RequestException:
-                    pass
+        waiting = list(members if members is not None else range(len(self.names)))
+        while waiting:
+            for i in waiting:
                 process = self.processes[i]
                 if process is not None and process.poll() is not None:
                     raise RuntimeError(f"etcd member {self.names[i]} exited: {self.log(i)[-2000:]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"etcd member {self.names[i]} not healthy in {timeout} s: {self.log(i)[-2000:]}")
-                time.sleep(0.05)  # polling a child process that has no other way to say it is ready
+            i = waiting[0]
+            try:
+                answer = requests.get(f"http://127.0.0.1:{self.client_ports[i]}/health", timeout=1)
+                if answer.status_code == 200 and answer.json().get("health") == "true":
+                    waiting.pop(0)
+                    continue
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"etcd member {self.names[i]} not healthy in {timeout} s: {self.log(i)[-2000:]}")
+            time.sleep(0.05)  # polling a child process that has no other way to say it is ready
 
     def log(self, i: int) -> str:
         try:

@@ -23,3 +23,18 @@ def test_a_taken_port_makes_the_cluster_start_again_on_other_ports():
             assert health["health"] == "true"
         finally:
             cluster.stop()
+
+
+def test_a_cluster_that_cannot_start_leaves_no_member_running():
+    cluster = EtcdCluster(size=2)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", cluster.client_ports[1]))
+        taken.listen()
+        try:
+            cluster.start(timeout=20, attempts=1)
+        except RuntimeError as exc:
+            assert "address already in use" in str(exc)
+        else:
+            cluster.stop()
+            raise AssertionError("started on a taken port")
+    assert all(process is None for process in cluster.processes)
