@@ -294,7 +294,7 @@ class Controller:
             else:
                 unschedulable += 1
                 if task.message != decision.message:  # write only what changed
-                    txns.append([Update(replace(task, message=decision.message), task.version)])
+                    txns.append([Patch("task", task.id, task.version, {"message": decision.message})])
                     placements.append(None)
         results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT) if txns else []
         simulated = {n.id for n in nodes if n.simulated}

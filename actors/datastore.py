@@ -41,7 +41,6 @@ from actors.errors import (
 )
 from actors.inbox import Inbox
 from actors.models import (
-    replace,
     NO_RESOURCES,
     Deployment,
     Node,
@@ -49,6 +48,7 @@ from actors.models import (
     Resources,
     Task,
     TaskStatus,
+    replace,
 )
 from actors.reply import Reply
 from actors.store_ops import (
@@ -430,10 +430,7 @@ class Datastore:
         nothing has changed. ``on_durable(records, error)`` is called once the
         change is durable (``error`` None) or failed to become so.
         """
-        records, changes = self._apply(ops, on_durable)
-        if changes:
-            self._announce(changes)
-        return records
+        return self._apply_at(ops, self._revision + 1, on_durable)
 
     def submit(self, ops: Sequence[Op], reply: Reply) -> None:
         """Commit ``ops`` and complete ``reply`` with the stored records once
@@ -474,10 +471,13 @@ class Datastore:
         self,
         ops: Sequence[Op],
         on_durable: Callable[[list[Record], BaseException | None], None] | None = None,
+        revision: int | None = None,
     ) -> tuple[list[Record], list[tuple[Record | None, Record | None]]]:
-        """:meth:`commit` without telling anyone: the stored records and the
-        (before, after) changes, for :meth:`_announce`."""
-        revision = self._revision + 1
+        """:meth:`commit` without telling anyone, at ``revision`` (the next
+        one when None): the stored records and the (before, after) changes,
+        for :meth:`_announce`."""
+        if revision is None:
+            revision = self._revision + 1
         puts, deletes, changes = self._plan(ops, revision)
         return self._install(puts, deletes, changes, revision, on_durable)
 
@@ -495,8 +495,7 @@ class Datastore:
     ) -> list[Record]:
         """Apply ``ops`` at ``revision`` (one the store gave out, e.g. etcd's)
         and tell the change feed and the event recorder."""
-        puts, deletes, changes = self._plan(ops, revision)
-        records, changes = self._install(puts, deletes, changes, revision, on_durable)
+        records, changes = self._apply(ops, on_durable, revision)
         if changes:
             self._announce(changes)
         return records

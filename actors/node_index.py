@@ -68,7 +68,6 @@ class NodeIndex:
         self._nodes: list[Node] = []
         self._given: Sequence[Node] | None = None  # the list last synced from
         self._ids: list[str] = []
-        self._row: dict[str, int] = {}
         self._allocate(0)
 
     def _allocate(self, n: int) -> None:
@@ -99,9 +98,7 @@ class NodeIndex:
         new list for every change): given the same list again, only the
         booked rows are looked at."""
         if nodes is self._given:
-            for i in self._booked:
-                self._write_row(i, self._nodes[i])
-            self._booked.clear()
+            self._forget_bookings(self._nodes)
             return
         self._given = nodes
         ids = [n.id for n in nodes]
@@ -115,9 +112,7 @@ class NodeIndex:
             return
         labels_or_readiness_changed = False
         previous = self._nodes
-        for i in self._booked:
-            self._write_row(i, nodes[i])
-        self._booked.clear()
+        self._forget_bookings(nodes)
         for i, node in enumerate(nodes):
             old = previous[i]
             if node is old:
@@ -130,11 +125,16 @@ class NodeIndex:
             self._selector_masks.clear()
         self._note_capacities()
 
+    def _forget_bookings(self, nodes: Sequence[Node]) -> None:
+        """Rewrite the rows booked into since the last sync from ``nodes``."""
+        for i in self._booked:
+            self._write_row(i, nodes[i])
+        self._booked.clear()
+
     def _rebuild(self, nodes: list[Node], ids: list[str]) -> None:
         self._allocate(len(nodes))
         self._nodes = nodes
         self._ids = ids
-        self._row = {node_id: i for i, node_id in enumerate(ids)}
         for i, node in enumerate(nodes):
             self._write_row(i, node)
         self._note_capacities()
