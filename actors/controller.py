@@ -7,7 +7,7 @@ Each reconcile, in order:
    scan of every node, and reconciles can come a thousand a second);
 2. puts tasks bound to unhealthy or deleted nodes back to ``pending``;
 3. for every deployment that changed (or whose tasks did) since the last
-   reconcile, creates and deletes tasks as :func:`actors.rollout.plan` says:
+   reconcile, creates and deletes tasks as :func:`actors.domain.rollout.plan` says:
    one transaction per deployment, guarded by the deployment's version, so
    new replicas are placed by the next step of the same reconcile;
 4. asks the scheduler to place pending tasks, oldest first, and binds them
@@ -44,15 +44,15 @@ from typing import Any
 
 import pykka
 
-from actors import rollout
+from actors.domain import rollout
 from actors.datastore import ClusterView, DatastoreProxy
-from actors.lifecycle import binding, requeued
+from actors.domain.lifecycle import binding, requeued
 from actors.metrics import Metrics
-from actors.models import Node, Task, replace
-from actors.node_snapshot import NodeSnapshot
+from actors.domain.models import Node, Task, replace
+from actors.scheduling.node_snapshot import NodeSnapshot
 from actors.scheduler import SchedulerProxy
-from actors.scheduling import Placement
-from actors.store_ops import (
+from actors.scheduling.rules import Placement
+from actors.store.ops import (
     Create,
     Delete,
     Op,
@@ -219,7 +219,7 @@ class Controller:
 
     def _roll_deployments(self, now: float) -> _DeploymentStep:
         """Create and delete tasks so each changed deployment gets what it
-        wants (see :mod:`actors.rollout`); one guarded transaction each."""
+        wants (see :mod:`actors.domain.rollout`); one guarded transaction each."""
         view = self.datastore.deployment_view(self._deployments_since).get(timeout=ASK_TIMEOUT)
         txns: list[list[Op]] = []
         plans: list[tuple[str, rollout.Plan]] = []

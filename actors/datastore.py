@@ -1,6 +1,6 @@
 """The datastore actor: the one place nodes, tasks and deployments are kept.
 
-Every change is a transaction of :mod:`actors.store_ops` applied atomically;
+Every change is a transaction of :mod:`actors.store.ops` applied atomically;
 the actor's single thread serialises them, so a compare-and-swap on a record's
 ``version`` is all the other actors need to never lose an update.
 
@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol
 import pykka
 from sortedcontainers import SortedDict, SortedList
 
-from actors.errors import (
+from actors.domain.errors import (
     AlreadyExists,
     Conflict,
     NotFound,
@@ -40,7 +40,7 @@ from actors.errors import (
     VersionConflict,
 )
 from actors.inbox import Inbox
-from actors.models import (
+from actors.domain.models import (
     NO_RESOURCES,
     Deployment,
     Node,
@@ -51,7 +51,7 @@ from actors.models import (
     replace,
 )
 from actors.reply import Reply
-from actors.store_ops import (
+from actors.store.ops import (
     Create,
     Delete,
     DeleteOwnedTasks,

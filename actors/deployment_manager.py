@@ -1,7 +1,7 @@
 """The deployment manager actor: create, read, scale or change, and delete deployments.
 
 It only records what is wanted; the controller's deployment step (see
-:mod:`actors.rollout`) makes the tasks match.
+:mod:`actors.domain.rollout`) makes the tasks match.
 
 Call graph: the API asks it; it asks the datastore and tells the controller
 (through ``on_change``) so that a reconcile acts on the change at once.
@@ -16,10 +16,10 @@ from typing import Any
 import pykka
 
 from actors.manager import ASK_TIMEOUT, Manager
-from actors.models import Deployment, DeploymentChanges, DeploymentSpec
-from actors.retry import check_version, retry_on_conflict
-from actors.rollout import template_hash
-from actors.store_ops import Create, Delete, DeleteOwnedTasks, Update
+from actors.domain.models import Deployment, DeploymentChanges, DeploymentSpec
+from actors.domain.retry import check_version, retry_on_conflict
+from actors.domain.rollout import template_hash
+from actors.store.ops import Create, Delete, DeleteOwnedTasks, Update
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The datastore hands it each commit's changes (through an
 :class:`~actors.inbox.Inbox`, one message per burst); it derives the events
-(:mod:`actors.events`), numbers them, keeps the last ``capacity`` and
+(:mod:`actors.domain.events`), numbers them, keeps the last ``capacity`` and
 publishes the newest sequence on an :class:`EventFeed` so that watchers
 (HTTP streams, in their own threads) wake up without polling. It asks nobody.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 import pykka
 
-from actors.errors import OrchestratorError
-from actors.events import Change, Event, derive
+from actors.domain.errors import OrchestratorError
+from actors.domain.events import Change, Event, derive
 from actors.inbox import Inbox
 from actors.supervisor import Supervisable
 

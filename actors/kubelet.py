@@ -26,9 +26,9 @@ from typing import Any
 import pykka
 
 from actors.datastore import DatastoreProxy
-from actors.lifecycle import status_changes
-from actors.models import Task, TaskStatus
-from actors.store_ops import Patch
+from actors.domain.lifecycle import status_changes
+from actors.domain.models import Task, TaskStatus
+from actors.store.ops import Patch
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)

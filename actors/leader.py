@@ -33,8 +33,8 @@ import time
 import uuid
 from collections.abc import Callable
 
-from actors.errors import Unavailable
-from actors.etcd_client import EtcdClient, b64, key_value
+from actors.domain.errors import Unavailable
+from actors.store.etcd_client import EtcdClient, b64, key_value
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pykka
 
-from actors.lifecycle import requeued
+from actors.domain.lifecycle import requeued
 from actors.manager import ASK_TIMEOUT, Manager
-from actors.models import Node, NodeChanges, NodeSpec
-from actors.retry import check_version, retry_on_conflict
-from actors.store_ops import Create, Delete, Update
+from actors.domain.models import Node, NodeChanges, NodeSpec
+from actors.domain.retry import check_version, retry_on_conflict
+from actors.store.ops import Create, Delete, Update
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)

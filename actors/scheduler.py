@@ -2,8 +2,8 @@
 
 The controller asks it with the pending tasks and the nodes it saw, and gets
 one decision per task. The rule is the pure functions of
-:mod:`actors.scheduling`; the scheduler applies it with a
-:class:`actors.node_index.NodeIndex`, its working copy of the nodes, brought
+:mod:`actors.scheduling.rules`; the scheduler applies it with a
+:class:`actors.scheduling.node_index.NodeIndex`, its working copy of the nodes, brought
 up to date with what changed at every ask (so a restarted scheduler only
 rebuilds it). The scheduler asks nobody.
 """
@@ -16,10 +16,10 @@ from typing import Any
 
 import pykka
 
-from actors.errors import ValidationError
-from actors.models import Node, Task
-from actors.node_index import NodeIndex
-from actors.scheduling import DEFAULT_POLICY, POLICIES, Decision, Placement
+from actors.domain.errors import ValidationError
+from actors.domain.models import Node, Task
+from actors.scheduling.node_index import NodeIndex
+from actors.scheduling.rules import DEFAULT_POLICY, POLICIES, Decision, Placement
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)

@@ -35,7 +35,7 @@ from actors.datastore import (
     MemoryBackend,
 )
 from actors.deployment_manager import DeploymentManagerActor
-from actors.errors import OrchestratorError
+from actors.domain.errors import OrchestratorError
 from actors.event_recorder import (
     DEFAULT_CAPACITY,
     EventFeed,
@@ -47,7 +47,7 @@ from actors.leader import DEFAULT_TTL, LeaderElector
 from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
 from actors.scheduler import SchedulerActor
-from actors.scheduling import DEFAULT_POLICY
+from actors.scheduling.rules import DEFAULT_POLICY
 from actors.supervisor import Child, Handle, SupervisorActor, SupervisorProxy
 from actors.task_manager import TaskManagerActor, TaskSubmitter
 from actors.timer import TimerActor, TimerProxy

@@ -21,14 +21,14 @@ from typing import Any
 import pykka
 
 from actors.datastore import DatastoreProxy
-from actors.errors import AlreadyExists
+from actors.domain.errors import AlreadyExists
 from actors.inbox import Inbox
-from actors.lifecycle import check_transition, with_status
+from actors.domain.lifecycle import check_transition, with_status
 from actors.manager import ASK_TIMEOUT, Manager, _noop
-from actors.models import Task, TaskSpec, TaskStatus
+from actors.domain.models import Task, TaskSpec, TaskStatus
 from actors.reply import Reply
-from actors.retry import check_version, retry_on_conflict
-from actors.store_ops import Create, Delete, Update
+from actors.domain.retry import check_version, retry_on_conflict
+from actors.store.ops import Create, Delete, Update
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class TaskManager(Manager):
         return self.datastore.page_tasks(status, node, limit, after).get(timeout=ASK_TIMEOUT)
 
     def update_status(self, task_id: str, status: TaskStatus, expected_version: int | None = None) -> Task:
-        """Report progress (see :func:`actors.lifecycle.check_transition`)."""
+        """Report progress (see :func:`actors.domain.lifecycle.check_transition`)."""
 
         def attempt(expected: int | None) -> Task:
             task = self.get(task_id)

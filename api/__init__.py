@@ -8,7 +8,7 @@ __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: the load clients (api.rawload, api.loadgen) run
+    # Imported on first use: the load clients (api.client.rawload, api.client.loadgen) run
     # in processes of their own and need none of the app, Falcon or the actors.
     if name == "create_app":
         from api.app import create_app

@@ -10,12 +10,13 @@ import falcon.media
 import orjson
 
 from actors.system import ControlPlane
-from api import errors, resources
+from api import errors
+from api.native import resources
 from api.auth import BearerAuth
 from api.consistency import FreshReads
-from api.events import Events
+from api.native.events import Events
 from api.metrics import MetricsResource, RequestTimer
-from api.openapi import OpenAPIDocument
+from api.native.openapi import OpenAPIDocument
 
 
 def create_app(

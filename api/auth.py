@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import falcon
 
-from actors.errors import OrchestratorError
+from actors.domain.errors import OrchestratorError
 
 ROLES = ("admin", "viewer")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

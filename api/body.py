@@ -13,7 +13,7 @@ from typing import Any
 
 import falcon
 
-from api.validation import json_type_name
+from api.native.validation import json_type_name
 
 MAX_BODY_BYTES = 1024 * 1024
 

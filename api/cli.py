@@ -14,10 +14,10 @@ from typing import TextIO
 import pykka
 
 from actors import Settings, start_control_plane
-from actors.errors import StoreError
-from actors.scheduling import DEFAULT_POLICY, POLICIES
-from actors.stores import STORE_HELP, open_backend
-from api import commands as commands_module
+from actors.domain.errors import StoreError
+from actors.scheduling.rules import DEFAULT_POLICY, POLICIES
+from actors.store.backends import STORE_HELP, open_backend
+from api.client import commands as commands_module
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server

@@ -3,7 +3,7 @@
 With several API servers on one etcd cluster, each serves from its own cache
 fed by a watch. Before a request touches the managers, :class:`FreshReads`
 waits until this server's cache holds everything etcd had acknowledged when
-the request arrived (see :meth:`actors.etcd_store.EtcdBackend.read_barrier`),
+the request arrived (see :meth:`actors.store.etcd.EtcdBackend.read_barrier`),
 so a client that wrote through one server and reads through another sees its
 write, and a write is checked against current state rather than a stale copy.
 Writes are compare-and-swaps in etcd anyway; the barrier saves them a

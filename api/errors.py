@@ -11,7 +11,7 @@ import logging
 import falcon
 import pykka
 
-from actors.errors import (
+from actors.domain.errors import (
     AlreadyExists,
     Conflict,
     NotFound,

@@ -16,7 +16,7 @@ import math
 import re
 from fractions import Fraction
 
-from actors.errors import ValidationError
+from actors.domain.errors import ValidationError
 
 MAX_CPU = 10**9  # millicores: a million cores
 MAX_MEMORY = 2**40  # MiB: a zebibyte is plenty for a simulation

@@ -10,7 +10,7 @@ Scenarios are the modules of scripts/benchmarks/ (each has run(quick) ->
 figures, checks and a target); each runs in its own process. Exit status: 0
 when every check passed (a missed speed target or a scenario not written
 yet is reported, not a failure), 1 when a check failed or a scenario could
-not run, 2 for bad arguments. The logic is in api/benchrun.py.
+not run, 2 for bad arguments. The logic is in api/client/benchrun.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from api import benchrun  # noqa: E402
+from api.client import benchrun  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

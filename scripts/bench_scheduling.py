@@ -22,8 +22,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from actors import Settings, start_control_plane  # noqa: E402
-from actors.models import NodeSpec, Resources, Task  # noqa: E402
-from actors.store_ops import Create  # noqa: E402
+from actors.domain.models import NodeSpec, Resources, Task  # noqa: E402
+from actors.store.ops import Create  # noqa: E402
 
 
 def run(nodes: int, tasks: int, policy: str) -> tuple[int, float]:

@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from api.loadgen import ServerProcess, hammer  # noqa: E402
+from api.client.loadgen import ServerProcess, hammer  # noqa: E402
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ Prints a report (--json: as JSON) and exits 0 if all went well, 1 if a task
 was lost (acknowledged, then gone or not settled within --timeout) or a
 request got a 5xx or no answer, 2 if the run could not be carried out (bad
 arguments, server unreachable, nodes refused, matplotlib missing for --plot).
-The logic is in api/loadrun.py.
+The logic is in api/client/loadrun.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from api import loadrun  # noqa: E402
+from api.client import loadrun  # noqa: E402
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("; ".join(problems))
     if args.plot:
         try:
-            from api import loadplot
+            from api.client import loadplot
         except ImportError as exc:
             print(f"load.py: --plot needs matplotlib ({exc}); install it with: "
                   ".venv/bin/pip install -e '.[plot]'", file=sys.stderr)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors.models import Deployment, Node, Resources, Task, TaskStatus, TaskTemplate
-from actors.rollout import template_hash
+from actors.domain.models import Deployment, Node, Resources, Task, TaskStatus, TaskTemplate
+from actors.domain.rollout import template_hash
 from actors.system import ControlPlane
 
 START = 1_800_000_000.0  # a fixed epoch second for the fake clock

@@ -3,8 +3,8 @@
 Target: 20,000 tasks/s or more. Each store (``--store memory``, then the
 default SQLite) gets a fresh ``orchestrator serve`` process (8 threads, no
 nodes, so every task stays pending and gets its "why pending" message
-written); 4 keep-alive clients (:mod:`api.rawload`, 2 processes) post
-batches of 1,000 tasks (``api.rawload.task_fields``, each with its own id)
+written); 4 keep-alive clients (:mod:`api.client.rawload`, 2 processes) post
+batches of 1,000 tasks (``api.client.rawload.task_fields``, each with its own id)
 back to back. ``quick`` is one short run of each; otherwise three,
 interleaved, and the median counts.
 """
@@ -18,8 +18,8 @@ import statistics
 import tempfile
 from typing import Any
 
-from api.loadgen import ServerProcess
-from api.rawload import Plan, Result, process_cpu_seconds, run as drive, stored_task_ids
+from api.client.loadgen import ServerProcess
+from api.client.rawload import Plan, Result, process_cpu_seconds, run as drive, stored_task_ids
 
 BATCH = 1000
 CLIENTS = 4
@@ -65,7 +65,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                     cpu_before = process_cpu_seconds(server.process.pid)
                     result = drive(Plan(
                         server.url, connections=CLIENTS, processes=CLIENT_PROCESSES, seconds=seconds, warmup=warmup,
-                        body="api.rawload:task_batch_body", body_args=(BATCH,), prefix=prefix,
+                        body="api.client.rawload:task_batch_body", body_args=(BATCH,), prefix=prefix,
                     ))
                     cpu_after = process_cpu_seconds(server.process.pid)
                     stored = stored_task_ids(server.url, prefix)

@@ -7,9 +7,9 @@ measured in the same run with the same server settings; p99 at most 50 ms.
 
 Servers, each a fresh process per run, in turn: the bare endpoint, then
 ``orchestrator serve --store memory``, then the default SQLite store; all
-with ``--threads 8`` (the default). The clients are :mod:`api.rawload`:
+with ``--threads 8`` (the default). The clients are :mod:`api.client.rawload`:
 two processes driving 8 connections each, every request a new task with its
-own id (``api.rawload.task_fields``), no nodes registered (so every task
+own id (``api.client.rawload.task_fields``), no nodes registered (so every task
 stays pending and gets its "why pending" message written, as in
 ``scripts/bench_store.py``). ``quick`` is one short run of each; otherwise
 three, interleaved, and the median counts.
@@ -27,8 +27,8 @@ import statistics
 import tempfile
 from typing import Any
 
-from api.loadgen import ServerProcess
-from api.rawload import Plan, Result, process_cpu_seconds, run as drive, stored_task_ids
+from api.client.loadgen import ServerProcess
+from api.client.rawload import Plan, Result, process_cpu_seconds, run as drive, stored_task_ids
 
 CLIENTS = 16
 CLIENT_PROCESSES = 2

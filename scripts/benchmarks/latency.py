@@ -5,7 +5,7 @@ flags at their defaults) gets 1,000 simulated nodes over HTTP, then 30,000
 tasks from 16 keep-alive clients paced at 1,000 creates/s, the mix of
 ``scripts/load.py`` (three sizes, 40% with node selectors, durations of
 0.5-2 s so the cluster stays busy, not full). The run is
-:func:`api.loadrun.run`: create-to-scheduled is ``scheduled_at -
+:func:`api.client.loadrun.run`: create-to-scheduled is ``scheduled_at -
 created_at``, the server's own timestamps (milliseconds), so polling does
 not blur it.
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from api import loadrun
-from api.loadgen import ServerProcess
+from api.client import loadrun
+from api.client.loadgen import ServerProcess
 
 TARGET_P99_MS = 100.0
 

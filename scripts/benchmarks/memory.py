@@ -32,8 +32,8 @@ import time
 from typing import Any
 
 from actors.datastore import Datastore
-from actors.models import Node, Resources, Task, TaskStatus
-from actors.store_ops import Create
+from actors.domain.models import Node, Resources, Task, TaskStatus
+from actors.store.ops import Create
 
 TARGET_BYTES = 2 * 2**30
 FULL = (10_000, 1_000_000)  # nodes, tasks

@@ -7,7 +7,7 @@ work is left. The figure is tasks placed over the time those reconciles
 took: the controller, the scheduler and the datastore as ``orchestrator
 serve`` runs them (in process, memory store, no HTTP), once per policy.
 
-Checks (see :mod:`actors.placement_quality`): no placement rule is broken
+Checks (see :mod:`actors.scheduling.quality`): no placement rule is broken
 (selectors, capacity, allocation), placed + unschedulable = total, the tasks
 that fit nowhere stay pending, and no pending task would fit a ready node.
 Quality: ``spread`` reports the gap between the fullest and the emptiest
@@ -22,8 +22,8 @@ import time
 from typing import Any
 
 from actors import Settings, start_control_plane
-from actors.models import Node, Resources, Task, TaskStatus
-from actors.placement_quality import (
+from actors.domain.models import Node, Resources, Task, TaskStatus
+from actors.scheduling.quality import (
     binpack_lower_bound,
     nodes_used,
     overlooked,
@@ -31,8 +31,8 @@ from actors.placement_quality import (
     spread,
     violations,
 )
-from actors.scheduling import fits_nowhere
-from actors.store_ops import Create
+from actors.scheduling.rules import fits_nowhere
+from actors.store.ops import Create
 
 TARGET_PER_S = 10_000
 FULL = (5_000, 100_000)  # nodes, tasks

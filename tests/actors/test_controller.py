@@ -6,9 +6,9 @@ import pytest
 
 from actors.controller import Controller
 from actors.datastore import DatastoreActor
-from actors.models import NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
 from actors.scheduler import SchedulerActor
-from actors.store_ops import Create, Update
+from actors.store.ops import Create, Update
 from tests.helpers import make_node, make_task, settle, statuses
 
 

@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 
 from actors.datastore import ChangeFeed, Datastore
-from actors.errors import AlreadyExists, Conflict, NotFound, VersionConflict
-from actors.models import Resources, TaskStatus
-from actors.store_ops import (
+from actors.domain.errors import AlreadyExists, Conflict, NotFound, VersionConflict
+from actors.domain.models import Resources, TaskStatus
+from actors.store.ops import (
     Create,
     Delete,
     DeleteOwnedTasks,

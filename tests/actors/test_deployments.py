@@ -11,8 +11,8 @@ import pytest
 from actors.controller import Controller
 from actors.datastore import DatastoreActor, MemoryBackend
 from actors.deployment_manager import DeploymentManager
-from actors.errors import AlreadyExists, NotFound, VersionConflict
-from actors.models import (
+from actors.domain.errors import AlreadyExists, NotFound, VersionConflict
+from actors.domain.models import (
     DeploymentChanges,
     DeploymentSpec,
     NodeChanges,
@@ -24,9 +24,9 @@ from actors.models import (
     TaskStatus,
     TaskTemplate,
 )
-from actors.rollout import HISTORY_LIMIT
+from actors.domain.rollout import HISTORY_LIMIT
 from actors.scheduler import SchedulerActor
-from actors.store_ops import Create
+from actors.store.ops import Create
 from actors.system import Settings, start_control_plane
 from tests.helpers import make_deployment, make_node, make_template, settle
 
@@ -273,7 +273,7 @@ def test_a_plan_made_from_a_deployment_that_changed_meanwhile_is_refused(clock):
 
 
 def test_a_restart_resumes_without_touching_the_tasks(clock, tmp_path):
-    from actors.sqlite_backend import SqliteBackend
+    from actors.store.sqlite import SqliteBackend
 
     path = str(tmp_path / "state.db")
     cp = start_control_plane(Settings(clock=clock, start_timer=False), SqliteBackend(path))

@@ -5,8 +5,8 @@ import dataclasses
 import pytest
 
 from actors.event_recorder import EventRecorder, Expired
-from actors.events import derive
-from actors.models import TaskStatus
+from actors.domain.events import derive
+from actors.domain.models import TaskStatus
 from tests.helpers import make_node, make_task
 
 n = make_node("n1")
@@ -43,7 +43,7 @@ def test_changes_become_events(before, after, reasons):
 
 
 def test_deployment_changes_become_events():
-    from actors.models import Deployment
+    from actors.domain.models import Deployment
 
     d = Deployment(id="web", replicas=2, template_hash="aaa")
     assert [r for _, _, r, _ in derive(None, d)] == ["Created"]

@@ -8,7 +8,7 @@ import pykka
 import pytest
 
 from actors.inbox import Inbox
-from actors.models import TaskSpec
+from actors.domain.models import TaskSpec
 from actors.reply import Reply
 
 

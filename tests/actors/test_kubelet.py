@@ -4,9 +4,9 @@ import dataclasses
 
 from actors.datastore import DatastoreActor
 from actors.kubelet import Kubelet
-from actors.lifecycle import requeued
-from actors.models import TaskStatus
-from actors.store_ops import Create, Update
+from actors.domain.lifecycle import requeued
+from actors.domain.models import TaskStatus
+from actors.store.ops import Create, Update
 from tests.helpers import make_node, make_task
 
 

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from actors.errors import AlreadyExists, Conflict, NotFound, VersionConflict
-from actors.models import NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.domain.errors import AlreadyExists, Conflict, NotFound, VersionConflict
+from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec, TaskStatus
 from tests.helpers import settle
 
 
@@ -100,7 +100,7 @@ def test_deleting_a_task_frees_its_node(control_plane):
 
 def test_an_agent_reporting_a_deployment_task_running_asks_for_a_reconcile(clock):
     from actors.datastore import DatastoreActor
-    from actors.store_ops import Create
+    from actors.store.ops import Create
     from actors.task_manager import TaskManager
     from tests.helpers import make_task
 

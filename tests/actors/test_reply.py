@@ -3,8 +3,8 @@ import threading
 import pykka
 import pytest
 
-from actors.errors import AlreadyExists
-from actors.models import TaskSpec
+from actors.domain.errors import AlreadyExists
+from actors.domain.models import TaskSpec
 from actors.reply import Reply
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pykka
 import pytest
 
-from actors.models import NodeSpec, Resources, TaskSpec, TaskStatus
+from actors.domain.models import NodeSpec, Resources, TaskSpec, TaskStatus
 from actors.system import Settings, start_control_plane
 from tests.helpers import FakeClock, settle
 

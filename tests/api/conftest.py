@@ -14,7 +14,7 @@ import falcon.testing
 import pytest
 
 from actors.datastore import MemoryBackend
-from actors.stores import open_backend
+from actors.store.backends import open_backend
 from actors.system import ControlPlane, Settings, start_control_plane
 from api.app import create_app
 from tests.helpers import FakeClock, settle

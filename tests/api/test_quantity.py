@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors.errors import ValidationError
+from actors.domain.errors import ValidationError
 from api.quantity import MAX_CPU, MAX_MEMORY, cpu_millicores, memory_mib
 
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from api import loadgen
+from api.client import loadgen
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from api.benchrun import KNOWN
+from api.client.benchrun import KNOWN
 from tests.e2e.processes import ROOT
 
 SCRIPT = os.path.join(ROOT, "scripts", "bench.py")
@@ -197,7 +197,7 @@ def test_the_scheduling_workload_mixes_sizes_labels_and_selectors():
 
 def test_the_memory_scenarios_page_checks_catch_a_page_that_skips_a_task():
     from actors.datastore import Datastore
-    from actors.store_ops import Create, Delete
+    from actors.store.ops import Create, Delete
     from scripts.benchmarks import memory
 
     store = Datastore()

@@ -10,7 +10,7 @@ import threading
 
 import requests
 
-from actors import codec
+from actors.store import codec
 from tests.e2e.processes import ServerProcess, run_cli
 
 CLIENTS = 8

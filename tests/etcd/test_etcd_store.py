@@ -9,13 +9,13 @@ import threading
 import falcon.testing
 import pytest
 
-from actors.errors import AlreadyExists, StoreError, VersionConflict
-from actors import codec
-from actors.etcd_client import b64
-from actors.etcd_store import EtcdBackend, EtcdDatastore, parse_store
-from actors.stores import open_backend
-from actors.models import TaskStatus
-from actors.store_ops import Create, RequireNodeReady, Update
+from actors.domain.errors import AlreadyExists, StoreError, VersionConflict
+from actors.store import codec
+from actors.store.etcd_client import b64
+from actors.store.etcd import EtcdBackend, EtcdDatastore, parse_store
+from actors.store.backends import open_backend
+from actors.domain.models import TaskStatus
+from actors.store.ops import Create, RequireNodeReady, Update
 from actors.system import ControlPlane, Settings, start_control_plane
 from api.app import create_app
 from tests.helpers import make_node, make_task

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from actors.etcd_client import EtcdClient, parse_endpoints
+from actors.store.etcd_client import EtcdClient, parse_endpoints
 from actors.leader import LeaderElector
 
 

@@ -1,0 +1,54 @@
+"""The controller's copy of the nodes, kept current from what changed.
+
+A reconcile asks the datastore only for the nodes that changed since the
+revision of the last view (:meth:`actors.datastore.Datastore.cluster_view`
+with ``nodes_since``) and applies them here, so a cluster of thousands of
+nodes is not copied out of the datastore on every reconcile. A fresh
+snapshot (a new or restarted controller) has no revision and asks for every
+node.
+"""
+
+from __future__ import annotations
+
+from actors.datastore import ClusterView
+from actors.domain.models import Node
+
+
+class NodeSnapshot:
+    def __init__(self) -> None:
+        self.revision: int | None = None
+        """The revision of the last view applied; None until the first."""
+        self.by_id: dict[str, Node] = {}
+        self._sorted: list[Node] | None = []
+        self._positions: dict[str, int] = {}
+
+    def apply(self, view: ClusterView) -> None:
+        self.revision = view.revision
+        if view.complete:
+            self.by_id = {node.id: node for node in view.nodes}
+            self._sorted = None
+            return
+        if not view.nodes and not view.removed:
+            return
+        members_changed = False
+        for node_id in view.removed:
+            members_changed |= self.by_id.pop(node_id, None) is not None
+        for node in view.nodes:
+            members_changed |= node.id not in self.by_id
+            self.by_id[node.id] = node
+        if members_changed or self._sorted is None:
+            self._sorted = None
+            return
+        patched = list(self._sorted)  # a new list: whoever holds the old one keeps it as it was
+        for node in view.nodes:
+            patched[self._positions[node.id]] = node
+        self._sorted = patched
+
+    @property
+    def nodes(self) -> list[Node]:
+        """Every node, sorted by id; the same list object until something
+        changes (the scheduler checks that first)."""
+        if self._sorted is None:
+            self._sorted = [self.by_id[i] for i in sorted(self.by_id)]
+            self._positions = {node.id: i for i, node in enumerate(self._sorted)}
+        return self._sorted

@@ -1,0 +1,98 @@
+"""Records to JSON-ready dicts: snake_case keys, RFC 3339 UTC times,
+cpu in millicores and memory in MiB as integers."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any
+
+from actors.domain.models import Deployment, Node, Resources, Task, TaskTemplate
+
+
+def rfc3339(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return _rfc3339(seconds)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(seconds: float) -> str:
+    """Remembered: the tasks of a batch share their creation time, and a
+    listing repeats the times of tasks handled together."""
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def resources(r: Resources) -> dict[str, int]:
+    return {"cpu": r.cpu, "memory": r.memory}
+
+
+def node(n: Node) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "healthy": n.healthy,
+        "schedulable": n.schedulable,
+        "simulated": n.simulated,
+        "capacity": resources(n.capacity),
+        "allocated": resources(n.allocated),
+        "labels": dict(n.labels),
+        "last_heartbeat": rfc3339(n.last_heartbeat),
+        "created_at": rfc3339(n.created_at),
+        "version": n.version,
+    }
+
+
+def task(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "status": t.status.value,
+        "node": t.node,
+        "resources": resources(t.resources),
+        "node_selector": dict(t.node_selector),
+        "duration": t.duration,
+        "outcome": t.outcome.value,
+        "attempts": t.attempts,
+        "message": t.message,
+        "created_at": rfc3339(t.created_at),
+        "scheduled_at": rfc3339(t.scheduled_at),
+        "started_at": rfc3339(t.started_at),
+        "finished_at": rfc3339(t.finished_at),
+        "owner": t.owner,
+        "template_hash": t.template_hash,
+        "version": t.version,
+    }
+
+
+def event(e) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "time": rfc3339(e.time),
+        "kind": e.kind,
+        "object": e.object,
+        "reason": e.reason,
+        "message": e.message,
+    }
+
+
+def template(t: TaskTemplate) -> dict[str, Any]:
+    return {
+        "resources": resources(t.resources),
+        "node_selector": dict(t.node_selector),
+        "duration": t.duration,
+        "outcome": t.outcome.value,
+    }
+
+
+def deployment(d: Deployment) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "replicas": d.replicas,
+        "ready": d.ready,
+        "available": d.available,
+        "template": template(d.template),
+        "template_hash": d.template_hash,
+        "created_at": rfc3339(d.created_at),
+        "version": d.version,
+    }

@@ -1,0 +1,304 @@
+"""Turn request bodies into the control plane's specs, or say what is wrong.
+
+Pure functions, no Falcon: each raises :class:`ValidationError` naming the
+field (a dotted path such as ``capacity.cpu``), which the API answers with 422.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from actors.domain.errors import ValidationError
+from actors.domain.models import (
+    DEFAULT_CAPACITY,
+    OUTCOMES,
+    DeploymentChanges,
+    DeploymentSpec,
+    NodeChanges,
+    NodeSpec,
+    Resources,
+    TaskSpec,
+    TaskStatus,
+    TaskTemplate,
+)
+from actors.domain.rollout import MAX_DEPLOYMENT_ID
+from api.quantity import cpu_millicores, memory_mib
+
+ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+_ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+_STATUSES = frozenset(s.value for s in TaskStatus)
+MAX_LABELS = 64
+MAX_NAME = 253
+MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
+MAX_REPLICAS = 10_000
+MAX_BATCH = 1000  # tasks in one POST /tasks
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
+
+
+def valid_id(value: object, field: str = "id") -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be a string of {ID_RULE}")
+    if not _ID.fullmatch(value):
+        shown = value if len(value) <= 70 else value[:70] + "..."
+        raise ValidationError(field, f"'{shown}' is not a valid id: use {ID_RULE}")
+    return value
+
+
+def _only(body: Mapping[str, Any], allowed: tuple[str, ...], where: str = "") -> None:
+    """Refuse unknown fields, naming every one (``field`` is the first)."""
+    if body.keys() <= _as_set(allowed):
+        return
+    unknown = [f"{where}{key}" for key in body if key not in allowed]
+    shown = ", ".join(f"'{name[:80]}'" for name in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+    noun = "field" if len(unknown) == 1 else "fields"
+    raise ValidationError(unknown[0], f"unknown {noun} {shown}; allowed: {', '.join(allowed)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _as_set(fields: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fields)
+
+
+def _object(value: object, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValidationError(field, f"must be a JSON object, not {json_type_name(value)}")
+    return value
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(field, f"must be true or false, not {json_type_name(value)}")
+    return value
+
+
+def json_type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def labels(value: object, field: str = "labels") -> dict[str, str]:
+    """Kubernetes label rules: ``[prefix/]name`` keys, short plain values."""
+    mapping = _object(value, field)
+    if len(mapping) > MAX_LABELS:
+        raise ValidationError(field, f"at most {MAX_LABELS} labels, got {len(mapping)}")
+    result = {}
+    for key, val in mapping.items():
+        prefix, slash, name = key.rpartition("/")
+        if not _LABEL_NAME.fullmatch(name) or (slash and not _LABEL_PREFIX.fullmatch(prefix)):
+            raise ValidationError(
+                f"{field}.{key[:70]}",
+                "label keys are an optional DNS prefix and '/', then 1-63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit",
+            )
+        if not isinstance(val, str) or not _LABEL_VALUE.fullmatch(val):
+            raise ValidationError(
+                f"{field}.{key}",
+                "label values are strings of at most 63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit (or empty)",
+            )
+        result[key] = val
+    return result
+
+
+def resources(value: object, field: str, default: Resources) -> Resources:
+    mapping = _object(value, field)
+    _only(mapping, ("cpu", "memory"), f"{field}.")
+    cpu = cpu_millicores(mapping["cpu"], f"{field}.cpu") if "cpu" in mapping else default.cpu
+    memory = memory_mib(mapping["memory"], f"{field}.memory") if "memory" in mapping else default.memory
+    return Resources(cpu=cpu, memory=memory)
+
+
+def node_spec(body: Mapping[str, Any]) -> NodeSpec:
+    _only(body, ("id", "capacity", "labels", "simulated"))
+    if "id" not in body:
+        raise ValidationError("id", f"is required: {ID_RULE}")
+    return NodeSpec(
+        id=valid_id(body["id"]),
+        capacity=resources(body["capacity"], "capacity", DEFAULT_CAPACITY) if "capacity" in body else DEFAULT_CAPACITY,
+        labels=labels(body["labels"]) if "labels" in body else {},
+        simulated=_bool(body["simulated"], "simulated") if "simulated" in body else True,
+    )
+
+
+def expected_version(body: Mapping[str, Any], if_match: str | None) -> int | None:
+    """The version a writer expects, from the body's ``version`` or If-Match."""
+    version = None
+    if "version" in body:
+        version = _version(body["version"], "version")
+    if if_match is not None and if_match.strip() != "*":
+        header = _version(if_match.strip().removeprefix("W/").strip('"'), "If-Match", from_header=True)
+        if version is not None and header != version:
+            raise ValidationError("If-Match", f"says version {header} but the body says {version}")
+        version = header
+    return version
+
+
+def _version(value: object, field: str, from_header: bool = False) -> int:
+    if from_header and isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise ValidationError(field, "must be a non-negative integer version")
+    return value
+
+
+def node_changes(body: Mapping[str, Any]) -> NodeChanges:
+    _only(body, ("healthy", "schedulable", "labels", "version"))
+    return NodeChanges(
+        healthy=_bool(body["healthy"], "healthy") if "healthy" in body else None,
+        schedulable=_bool(body["schedulable"], "schedulable") if "schedulable" in body else None,
+        labels=labels(body["labels"]) if "labels" in body else None,
+    )
+
+
+def task_spec(body: Mapping[str, Any]) -> TaskSpec:
+    _only(body, ("id", "name", *TEMPLATE_FIELDS))
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME or "\x00" in name):
+        raise ValidationError("name", f"must be a string of 1-{MAX_NAME} characters")
+    template = _template_fields(body, "")
+    return TaskSpec(
+        id=valid_id(body["id"]) if body.get("id") is not None else None,
+        name=name,
+        resources=template.resources,
+        node_selector=template.node_selector,
+        duration=template.duration,
+        outcome=template.outcome,
+    )
+
+
+def task_specs(items: list[Any]) -> list[TaskSpec]:
+    """A batch of tasks, every item checked by :func:`task_spec` before any
+    is created; an error names the item's index first (``[3].resources.cpu``).
+    Two items with the same id are refused too: one batch is one transaction,
+    and no transaction creates a task twice. The batch's length is the
+    caller's to check (``MAX_BATCH``; an empty batch)."""
+    specs = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        where = f"[{index}]"
+        if not isinstance(item, dict):
+            raise ValidationError(where, f"each item must be a JSON object (a task), not {json_type_name(item)}")
+        try:
+            spec = task_spec(item)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}.{exc.field}", exc.message) from None
+        if spec.id is not None:
+            if spec.id in seen:
+                raise ValidationError(f"{where}.id", f"'{spec.id}' is also the id of item [{seen[spec.id]}]")
+            seen[spec.id] = index
+        specs.append(spec)
+    return specs
+
+
+def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:
+    """The fields a task and a deployment's template share, by the same
+    rules; ``where`` prefixes the field names in errors."""
+    return TaskTemplate(
+        resources=resources(body["resources"], f"{where}resources", Resources()) if "resources" in body else Resources(),
+        node_selector=labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
+        duration=duration(body.get("duration"), f"{where}duration"),
+        outcome=outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
+    )
+
+
+def task_template(value: object, field: str = "template") -> TaskTemplate:
+    """A deployment's template: a task's fields without ``id`` and ``name``
+    (its tasks are named after the deployment)."""
+    mapping = _object(value, field)
+    _only(mapping, TEMPLATE_FIELDS, f"{field}.")
+    return _template_fields(mapping, f"{field}.")
+
+
+def deployment_id(value: object, field: str = "id") -> str:
+    """A valid id of at most 57 characters, so that its tasks'
+    ``<id>-<5 characters>`` ids are valid too."""
+    value = valid_id(value, field)
+    if len(value) > MAX_DEPLOYMENT_ID:
+        raise ValidationError(
+            field,
+            f"'{value[:70]}' is {len(value)} characters; deployment ids are at most {MAX_DEPLOYMENT_ID}, "
+            "so that the ids of its tasks ('<id>-' and 5 characters) stay within 63",
+        )
+    return value
+
+
+def replicas(value: object, field: str = "replicas") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"must be an integer from 0 to {MAX_REPLICAS}, not {json_type_name(value)}")
+    if not 0 <= value <= MAX_REPLICAS:
+        raise ValidationError(field, f"must be an integer from 0 to {MAX_REPLICAS}, got {str(value)[:40]}")
+    return value
+
+
+def deployment_spec(body: Mapping[str, Any]) -> DeploymentSpec:
+    _only(body, ("id", "replicas", "template"))
+    if "id" not in body:
+        raise ValidationError("id", f"is required: {ID_RULE}, at most {MAX_DEPLOYMENT_ID} characters")
+    return DeploymentSpec(
+        id=deployment_id(body["id"]),
+        replicas=replicas(body["replicas"]) if "replicas" in body else 1,
+        template=task_template(body["template"]) if "template" in body else TaskTemplate(),
+    )
+
+
+def deployment_changes(body: Mapping[str, Any]) -> DeploymentChanges:
+    """``replicas`` and/or a whole new ``template`` (fields left out of it
+    take their defaults, as on creation)."""
+    _only(body, ("replicas", "template", "version"))
+    return DeploymentChanges(
+        replicas=replicas(body["replicas"]) if "replicas" in body else None,
+        template=task_template(body["template"]) if "template" in body else None,
+    )
+
+
+def duration(value: object, field: str = "duration") -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        raise ValidationError(field, "must be a number of seconds")
+    if not 0 <= value <= MAX_DURATION:  # exact for ints of any size
+        raise ValidationError(field, f"must be between 0 and {MAX_DURATION:.0f} seconds, got {str(value)[:40]}")
+    return float(value)
+
+
+def outcome(value: object, field: str = "outcome") -> TaskStatus:
+    if value not in OUTCOMES:
+        raise ValidationError(field, f"must be 'succeeded' or 'failed', not {value!r}"[:200])
+    return TaskStatus(value)
+
+
+def task_status(value: object, field: str = "status") -> TaskStatus:
+    if not isinstance(value, str) or value not in _STATUSES:
+        allowed = ", ".join(s.value for s in TaskStatus)
+        raise ValidationError(field, f"must be one of {allowed}, not {str(value)[:80]!r}")
+    return TaskStatus(value)
+
+
+def status_update(body: Mapping[str, Any]) -> TaskStatus:
+    _only(body, ("status", "version"))
+    if "status" not in body:
+        raise ValidationError("status", "is required")
+    return task_status(body["status"])
+
+
+def only_version(body: Mapping[str, Any]) -> None:
+    """A DELETE body may carry only the expected ``version``."""
+    _only(body, ("version",))

@@ -1,0 +1,55 @@
+import dataclasses
+import json
+
+import pytest
+
+from actors.store import codec
+from actors.domain.models import Deployment, Node, Resources, Task, TaskStatus
+from tests.helpers import make_deployment, make_node, make_task, make_template
+
+DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.decode_deployment}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        make_node("n1", labels={"zone": "a", "example.com/disk": "ssd"}, healthy=False, simulated=False,
+                  created_at=1.5, last_heartbeat=2.25, version=7),
+        make_task("t1", cpu=250, memory=64, node="n1", status=TaskStatus.RUNNING, node_selector={"zone": "a"},
+                  duration=3.5, outcome=TaskStatus.FAILED, attempts=2, message="why", created_at=1.0,
+                  scheduled_at=2.0, started_at=3.0, finished_at=None, version=9),
+        make_task("t2"),
+        make_task("web-x7k2q", owner="web", template_hash="0123456789"),
+        make_deployment("web", replicas=5, created_at=1.5, version=3,
+                        template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
+                                               outcome=TaskStatus.FAILED)),
+        make_deployment("empty", replicas=0),
+    ],
+)
+def test_records_round_trip(record):
+    assert DECODERS[type(record)](codec.encode(record)) == record
+
+
+@pytest.mark.parametrize(
+    ("cls", "record", "derived"),
+    [(Node, make_node(), {"allocated"}), (Task, make_task(), set()), (Deployment, make_deployment(), {"ready"})],
+)
+def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):
+    stored = set(json.loads(codec.encode(record)))
+    assert stored == {f.name for f in dataclasses.fields(cls)} - derived
+
+
+def test_a_task_stored_before_deployments_existed_still_loads():
+    old = json.loads(codec.encode(make_task("t1")))
+    del old["owner"], old["template_hash"]
+    task = codec.decode_task(json.dumps(old))
+    assert (task.owner, task.template_hash) == (None, None)
+
+
+def test_readiness_is_not_stored():
+    assert codec.decode_deployment(codec.encode(make_deployment(ready=2))).ready == 0
+
+
+def test_allocation_is_not_stored():
+    node = make_node(allocated=Resources(100, 100))
+    assert codec.decode_node(codec.encode(node)).allocated == Resources(0, 0)
