@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pykka
@@ -25,7 +25,7 @@ from actors.domain.errors import AlreadyExists
 from actors.inbox import Inbox
 from actors.domain.lifecycle import check_transition, with_status
 from actors.manager import ASK_TIMEOUT, Manager, _noop
-from actors.domain.models import Task, TaskSpec, TaskStatus
+from actors.domain.models import Task, TaskSpec, TaskStatus, replace
 from actors.reply import Reply
 from actors.domain.retry import check_version, retry_on_conflict
 from actors.store.ops import Create, Delete, Update
@@ -50,6 +50,7 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
         duration=spec.duration,
         outcome=spec.outcome,
         created_at=clock(),
+        manifest=spec.manifest,
     )
 
 
@@ -156,6 +157,24 @@ class TaskManager(Manager):
         elif stored.owner is not None:
             self.on_change(capacity_changed=False)  # a rolling update may take its next step
         return stored
+
+    def update_manifest(
+        self, task_id: str, manifest: Mapping[str, Any], expected_version: int | None = None
+    ) -> Task:
+        """Store a new Kubernetes manifest for the task (its labels and
+        annotations, say); what the scheduler reads does not change. The
+        Kubernetes front end checks which fields may change."""
+
+        def attempt(expected: int | None) -> Task:
+            task = self.get(task_id)
+            check_version(task, expected)
+            if task.manifest == manifest:
+                return task
+            (stored,) = self.datastore.commit([Update(replace(task, manifest=manifest), task.version)]).get(
+                timeout=ASK_TIMEOUT)
+            return stored
+
+        return retry_on_conflict(attempt, expected_version)
 
     def delete(self, task_id: str, expected_version: int | None = None) -> int:
         """Remove the task; returns a revision at or after the deletion."""

@@ -10,7 +10,7 @@ import falcon.media
 import orjson
 
 from actors.system import ControlPlane
-from api import errors
+from api import errors, kube
 from api.native import resources
 from api.auth import BearerAuth
 from api.consistency import FreshReads
@@ -57,6 +57,7 @@ def create_app(
     app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
     app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
     app.add_route("/openapi.json", OpenAPIDocument(app))
+    kube.add_routes(app, control_plane, timeout, durable)
     errors.register(app)
     return app
 

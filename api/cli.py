@@ -18,6 +18,7 @@ from actors.domain.errors import StoreError
 from actors.scheduling.rules import DEFAULT_POLICY, POLICIES
 from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
+from api.client import kubeconfig as kubeconfig_module
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("kind", help="deployment")
     scale.add_argument("name")
     scale.add_argument("--replicas", type=int, required=True)
+    kubeconfig = commands.add_parser("kubeconfig", parents=[client],
+                                     help="print a kubeconfig for kubectl pointing at the server")
+    kubeconfig.add_argument("--namespace", default="default", help="the context's namespace (default default)")
     serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; others need --token-file or --insecure)")
@@ -173,6 +177,14 @@ def serve(args: argparse.Namespace) -> int:
 
 def run_client_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     c = commands_module
+    if args.command == "kubeconfig":
+        try:
+            out.write(kubeconfig_module.kubeconfig(args.server or c.default_server(),
+                                                   args.token or os.environ.get("ORCHESTRATOR_TOKEN"), args.namespace))
+        except ValueError as exc:
+            err.write(f"error: {exc}\n")
+            return 1
+        return 0
     try:
         api = c.Api(args.server or c.default_server(), token=args.token or os.environ.get("ORCHESTRATOR_TOKEN"))
         try:

@@ -1,7 +1,10 @@
 """Domain errors to HTTP, in one place.
 
-Every error body is JSON ``{"title", "description"}``; the description names
-the field or id at fault.
+Every error body of the native API is JSON ``{"title", "description"}``; the
+description names the field or id at fault. Under the Kubernetes API's paths
+(``/api``, ``/apis``, see :mod:`api.kube`) the same errors are ``Status``
+objects with Kubernetes' reasons and messages, as kubectl and client-go
+expect.
 """
 
 from __future__ import annotations
@@ -17,48 +20,86 @@ from actors.domain.errors import (
     NotFound,
     Unavailable,
     ValidationError,
+    VersionConflict,
 )
 from actors.event_recorder import Expired
+from api.kube.status import StatusError, status as kube_status
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 1
 
 
-def _respond(resp: falcon.Response, status: str, title: str, description: str, **extra: object) -> None:
+# the record kinds as the Kubernetes API names them, in messages and details
+_KUBE_KINDS = {"task": "pods", "node": "nodes", "deployment": "deployments"}
+
+
+def is_kube(req: falcon.Request) -> bool:
+    path = req.path
+    return path == "/api" or path.startswith(("/api/", "/apis", "/openapi/v")) or path == "/version"
+
+
+def _respond(
+    req: falcon.Request, resp: falcon.Response, status: str, title: str, description: str,
+    kube: dict | None = None, **extra: object,
+) -> None:
+    """``kube``: what the Status form says instead (message, reason, details)."""
     resp.status = status
+    if is_kube(req):
+        code = int(status.split()[0])
+        resp.media = kube_status(code, **(kube or {"message": description}))
+        return
     resp.media = {"title": title, "description": description, **extra}
 
 
+def _named(ex: NotFound | AlreadyExists, message: str) -> dict:
+    resource = _KUBE_KINDS.get(ex.kind, ex.kind)
+    return {"message": f'{resource} "{ex.id}" {message}', "name": ex.id, "kind": resource,
+            "group": "apps" if resource == "deployments" else ""}
+
+
 def validation_error(req: falcon.Request, resp: falcon.Response, ex: ValidationError, params: dict) -> None:
-    _respond(resp, falcon.HTTP_422, "Invalid input", str(ex), field=ex.field)
+    _respond(req, resp, falcon.HTTP_422, "Invalid input", str(ex), field=ex.field, kube={
+        "message": str(ex), "reason": "Invalid",
+        "causes": [{"reason": "FieldValueInvalid", "message": ex.message, "field": ex.field}]})
 
 
 def not_found(req: falcon.Request, resp: falcon.Response, ex: NotFound, params: dict) -> None:
-    _respond(resp, falcon.HTTP_404, "Not found", str(ex))
+    _respond(req, resp, falcon.HTTP_404, "Not found", str(ex), kube=_named(ex, "not found"))
 
 
 def already_exists(req: falcon.Request, resp: falcon.Response, ex: AlreadyExists, params: dict) -> None:
-    _respond(resp, falcon.HTTP_409, "Already exists", str(ex))
+    _respond(req, resp, falcon.HTTP_409, "Already exists", str(ex),
+             kube={**_named(ex, "already exists"), "reason": "AlreadyExists"})
 
 
 def conflict(req: falcon.Request, resp: falcon.Response, ex: Conflict, params: dict) -> None:
-    _respond(resp, falcon.HTTP_409, "Conflict", str(ex))
+    message = str(ex)
+    if isinstance(ex, VersionConflict):
+        resource = _KUBE_KINDS.get(ex.kind, ex.kind)
+        message = (f'Operation cannot be fulfilled on {resource} "{ex.id}": the object has been modified; '
+                   "please apply your changes to the latest version and try again")
+    _respond(req, resp, falcon.HTTP_409, "Conflict", str(ex), kube={"message": message, "reason": "Conflict"})
 
 
 def gone(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
-    _respond(resp, falcon.HTTP_410, "Gone", str(ex))
+    _respond(req, resp, falcon.HTTP_410, "Gone", str(ex), kube={"message": str(ex), "reason": "Expired"})
 
 
 def unavailable(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
     logger.warning("%s %s: control plane unavailable: %r", req.method, req.path, ex)
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-    _respond(resp, falcon.HTTP_503, "Service unavailable",
-             "the control plane did not answer in time; retry shortly")
+    description = "the control plane did not answer in time; retry shortly"
+    _respond(req, resp, falcon.HTTP_503, "Service unavailable", description,
+             kube={"message": description, "retry_after": RETRY_AFTER_SECONDS})
 
 
 def http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError, params: dict) -> None:
     """Falcon's own errors, with a description wherever Falcon gives none."""
+    if isinstance(ex, StatusError):
+        resp.status = ex.status
+        resp.media = ex.body
+        return
     description = ex.description
     if description is None:
         if ex.status_code == 404:
@@ -70,12 +111,12 @@ def http_error(req: falcon.Request, resp: falcon.Response, ex: falcon.HTTPError,
             description = ex.title or str(ex.status)
     for name, value in (ex.headers or {}).items():
         resp.set_header(name, value)
-    _respond(resp, ex.status, ex.title or str(ex.status), description)
+    _respond(req, resp, ex.status, ex.title or str(ex.status), description)
 
 
 def unexpected(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
     logger.exception("%s %s failed", req.method, req.path)
-    _respond(resp, falcon.HTTP_500, "Internal error", "the server failed to handle the request; see its log")
+    _respond(req, resp, falcon.HTTP_500, "Internal error", "the server failed to handle the request; see its log")
 
 
 def register(app: falcon.App) -> None:

@@ -99,6 +99,10 @@ class Task:
     ``owner`` is the id of the deployment that made the task (None for a
     task submitted on its own), and ``template_hash`` the hash of that
     deployment's template when it did, so a rollout can tell old from new.
+    ``manifest`` is the Kubernetes Pod a client sent, without its status
+    (None for a task made through the native API or by a deployment): the
+    scheduler and kubelets never read it; the Kubernetes front end gives it
+    back as it was sent.
     """
 
     id: str
@@ -118,6 +122,7 @@ class Task:
     version: int = 0
     owner: str | None = None
     template_hash: str | None = None
+    manifest: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -201,6 +206,8 @@ class TaskSpec:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     duration: float | None = None
     outcome: TaskStatus = TaskStatus.SUCCEEDED
+    manifest: Mapping[str, Any] | None = None
+    """The Kubernetes Pod it was read from, if any (see :class:`Task`)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

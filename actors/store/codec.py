@@ -5,7 +5,9 @@ The stored form is the dataclass's fields as a JSON object (resources as
 ``ready`` are derived and never stored. Decoding rejects unknown fields
 loudly: a file that does not decode is not ours to guess about. A field
 missing from the text takes the model's default, so records written before a
-field existed (tasks before ``owner`` and ``template_hash``) still load.
+field existed (tasks before ``owner`` and ``template_hash``) still load. A
+task's ``manifest`` is written only when it has one, so the many tasks
+without one cost nothing more.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _node(n: Node) -> dict[str, Any]:
 
 
 def _task(t: Task) -> dict[str, Any]:
-    return {
+    data = {
         "id": t.id,
         "name": t.name,
         "status": t.status.value,
@@ -59,6 +61,9 @@ def _task(t: Task) -> dict[str, Any]:
         "owner": t.owner,
         "template_hash": t.template_hash,
     }
+    if t.manifest is not None:
+        data["manifest"] = t.manifest
+    return data
 
 
 def _deployment(d: Deployment) -> dict[str, Any]:

@@ -880,10 +880,13 @@ def document(routes: Mapping[str, Iterable[str]] | None = None) -> dict[str, Any
 
 def served_routes(app: falcon.App) -> dict[str, set[str]]:
     """URI template -> the HTTP methods ``app`` has responders for (not
-    Falcon's own OPTIONS and 405 responders)."""
+    Falcon's own OPTIONS and 405 responders). The Kubernetes API's routes
+    (``/version``, ``/api``, ``/apis``) are the other front end's, described
+    by its own discovery, not here."""
     return {
         route.path: {method.method for method in route.methods if not method.internal}
         for route in inspect_app(app).routes
+        if not (route.path in ("/version", "/api", "/apis") or route.path.startswith(("/api/", "/apis/", "/openapi/v")))
     }
 
 

@@ -20,6 +20,8 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                   scheduled_at=2.0, started_at=3.0, finished_at=None, version=9),
         make_task("t2"),
         make_task("web-x7k2q", owner="web", template_hash="0123456789"),
+        make_task("api", manifest={"metadata": {"name": "api", "labels": {"app": "api"}},
+                                   "spec": {"containers": [{"name": "main", "image": "nginx"}]}}),
         make_deployment("web", replicas=5, created_at=1.5, version=3,
                         template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
                                                outcome=TaskStatus.FAILED)),
@@ -32,7 +34,8 @@ def test_records_round_trip(record):
 
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
-    [(Node, make_node(), {"allocated"}), (Task, make_task(), set()), (Deployment, make_deployment(), {"ready"})],
+    [(Node, make_node(), {"allocated"}), (Task, make_task(manifest={"spec": {}}), set()),
+     (Deployment, make_deployment(), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):
     stored = set(json.loads(codec.encode(record)))
@@ -44,6 +47,11 @@ def test_a_task_stored_before_deployments_existed_still_loads():
     del old["owner"], old["template_hash"]
     task = codec.decode_task(json.dumps(old))
     assert (task.owner, task.template_hash) == (None, None)
+
+
+def test_a_task_without_a_manifest_stores_none():
+    assert "manifest" not in json.loads(codec.encode(make_task("t1")))
+    assert codec.decode_task(codec.encode(make_task("t1"))).manifest is None
 
 
 def test_readiness_is_not_stored():

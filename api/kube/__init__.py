@@ -1,0 +1,41 @@
+"""The Kubernetes API: a second front end over the same actors and store.
+
+Holds the routes under ``/version``, ``/api`` and ``/apis`` (discovery,
+namespaces, nodes, pods), the conversions between our records and
+Kubernetes objects, server-side tables, selectors and patches. May import
+``actors`` (the managers' interfaces, the domain records and errors) and the
+shared HTTP modules of ``api`` (body, quantity) and ``api.native.validation``
+for the name and label rules; nothing imports it but :mod:`api.app` and
+:mod:`api.errors`.
+"""
+
+from __future__ import annotations
+
+import falcon
+
+from api.kube import discovery, openapi, resources
+
+
+def add_routes(app: falcon.App, control_plane, timeout: float, durable) -> None:
+    """Mount the Kubernetes API on ``app``."""
+    revision = lambda: control_plane.feed.revision  # noqa: E731: the list's resourceVersion
+    started = control_plane.settings.clock()
+    nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    submitter = getattr(control_plane, "task_submitter", None) or tasks
+    app.add_route("/version", discovery.Version())
+    app.add_route("/api", discovery.CoreGroup())
+    app.add_route("/apis", discovery.Groups())
+    app.add_route("/api/v1", discovery.ResourceList("v1"))
+    documents = openapi.OpenAPIV3()
+    app.add_route("/openapi/v3", documents)
+    app.add_route("/openapi/v3/api/v1", documents, suffix="core")
+    app.add_route("/openapi/v3/apis/{group}/{version}", documents, suffix="group")
+    app.add_route("/api/v1/namespaces", resources.Namespaces(revision, timeout, started))
+    app.add_route("/api/v1/namespaces/{namespace}", resources.Namespace(revision, timeout, started))
+    app.add_route("/api/v1/nodes", resources.Nodes(nodes, revision, timeout, durable))
+    app.add_route("/api/v1/nodes/{name}", resources.Node(nodes, revision, timeout, durable))
+    pods = resources.Pods(tasks, submitter, revision, timeout, durable)
+    app.add_route("/api/v1/pods", pods)
+    app.add_route("/api/v1/namespaces/{namespace}/pods", pods)
+    app.add_route("/api/v1/namespaces/{namespace}/pods/{name}", resources.Pod(tasks, submitter, revision, timeout,
+                                                                              durable))

@@ -1,0 +1,373 @@
+"""Our records seen as Kubernetes objects, and Kubernetes manifests read
+into our specs. Pure functions, no Falcon.
+
+- A **node** is a ``v1/Node``: ``spec.unschedulable`` is ``not schedulable``,
+  the ``Ready`` condition is ``healthy`` (with ``lastHeartbeatTime``),
+  ``status.capacity`` and ``allocatable`` are the node's capacity, and the
+  well-known labels ``kubernetes.io/hostname``, ``kubernetes.io/os`` and
+  ``kubernetes.io/arch`` are added (a label the node has wins).
+- A **task** is a ``v1/Pod`` in the namespace ``default``: one container
+  whose ``resources.requests`` are the task's, ``spec.nodeName`` its node,
+  and a status derived from the task's (``pending`` -> ``Pending``,
+  ``scheduled`` -> ``Pending`` with the container waiting in
+  ``ContainerCreating``, ``running`` -> ``Running``, ``succeeded`` and
+  ``failed`` -> ``Succeeded`` and ``Failed``).
+- A pod manifest becomes a task: the sum of its containers' requests,
+  ``nodeSelector``, and two annotations for what a simulated node does with
+  it: :data:`DURATION_ANNOTATION` (seconds it runs, a number; absent: until
+  deleted) and :data:`OUTCOME_ANNOTATION` (``Succeeded`` or ``Failed``).
+
+Times are RFC 3339 in whole seconds, as Kubernetes writes them. ``uid`` is
+derived from the kind, name and creation time, so it is stable without being
+stored and differs when an object of the same name is made again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from actors.domain.errors import ValidationError
+from actors.domain.models import Node, Task, TaskStatus
+from api.quantity import cpu_millicores, memory_mib
+
+DEFAULT_NAMESPACE = "default"
+BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+DURATION_ANNOTATION = "orchestrator.dev/duration-seconds"
+OUTCOME_ANNOTATION = "orchestrator.dev/outcome"
+IMAGE = "orchestrator.dev/simulated"
+KUBELET_VERSION = "v1.29.0-orchestrator"
+PODS_PER_NODE = 110
+_UID_SPACE = uuid.UUID("6f0f5d1e-3c1b-4d43-9c59-0c2f7a1e4b21")
+
+
+def timestamp(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def uid(kind: str, name: str, created: float) -> str:
+    return str(uuid.uuid5(_UID_SPACE, f"{kind}/{name}/{created!r}"))
+
+
+def cpu_quantity(millicores: int) -> str:
+    return str(millicores // 1000) if millicores % 1000 == 0 else f"{millicores}m"
+
+
+def memory_quantity(mib: int) -> str:
+    return f"{mib // 1024}Gi" if mib % 1024 == 0 and mib else f"{mib}Mi"
+
+
+def node_labels(node: Node) -> dict[str, str]:
+    labels = {"kubernetes.io/hostname": node.id, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+    labels.update(node.labels)
+    return labels
+
+
+def node(n: Node) -> dict[str, Any]:
+    capacity = {
+        "cpu": cpu_quantity(n.capacity.cpu),
+        "memory": memory_quantity(n.capacity.memory),
+        "pods": str(PODS_PER_NODE),
+    }
+    heartbeat = timestamp(n.last_heartbeat or n.created_at)
+    ready = {
+        "type": "Ready",
+        "status": "True" if n.healthy else ("Unknown" if not n.simulated else "False"),
+        "lastHeartbeatTime": heartbeat,
+        "lastTransitionTime": timestamp(n.created_at),
+        "reason": "KubeletReady" if n.healthy else "NodeStatusUnknown",
+        "message": "kubelet is posting ready status" if n.healthy else "the node is marked unhealthy",
+    }
+    spec: dict[str, Any] = {}
+    if not n.schedulable:
+        spec["unschedulable"] = True
+        spec["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
+                           "timeAdded": heartbeat}]
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {
+            "name": n.id,
+            "uid": uid("node", n.id, n.created_at),
+            "resourceVersion": str(n.version),
+            "creationTimestamp": timestamp(n.created_at),
+            "labels": node_labels(n),
+            "annotations": {"orchestrator.dev/simulated": "true" if n.simulated else "false"},
+        },
+        "spec": spec,
+        "status": {
+            "capacity": capacity,
+            "allocatable": dict(capacity),
+            "conditions": [ready],
+            "addresses": [{"type": "Hostname", "address": n.id}],
+            "nodeInfo": {
+                "machineID": "", "systemUUID": "", "bootID": "",
+                "kernelVersion": "", "osImage": "orchestrator simulated node",
+                "containerRuntimeVersion": "simulated://1", "kubeletVersion": KUBELET_VERSION,
+                "kubeProxyVersion": KUBELET_VERSION, "operatingSystem": "linux", "architecture": "amd64",
+            },
+        },
+    }
+
+
+_PHASES = {
+    TaskStatus.PENDING: "Pending",
+    TaskStatus.SCHEDULED: "Pending",
+    TaskStatus.RUNNING: "Running",
+    TaskStatus.SUCCEEDED: "Succeeded",
+    TaskStatus.FAILED: "Failed",
+}
+
+
+def phase(t: Task) -> str:
+    return _PHASES[t.status]
+
+
+def pod_ip(t: Task) -> str | None:
+    """A simulated address, stable for the task: 10.x.y.z from its uid."""
+    if t.status not in (TaskStatus.RUNNING,) and t.started_at is None:
+        return None
+    digest = uuid.UUID(uid("pod", t.id, t.created_at)).bytes
+    return f"10.{digest[0]}.{digest[1]}.{max(digest[2], 1)}"
+
+
+def _condition(kind: str, true: bool, since: float | None, reason: str | None = None,
+               message: str | None = None) -> dict[str, Any]:
+    c: dict[str, Any] = {"type": kind, "status": "True" if true else "False", "lastProbeTime": None,
+                         "lastTransitionTime": timestamp(since)}
+    if reason:
+        c["reason"] = reason
+    if message:
+        c["message"] = message
+    return c
+
+
+def _container_status(t: Task, name: str, image: str) -> dict[str, Any]:
+    state: dict[str, Any]
+    if t.status is TaskStatus.RUNNING:
+        state = {"running": {"startedAt": timestamp(t.started_at)}}
+    elif t.status.final:
+        code = 0 if t.status is TaskStatus.SUCCEEDED else 1
+        state = {"terminated": {
+            "exitCode": code, "reason": "Completed" if code == 0 else "Error",
+            "startedAt": timestamp(t.started_at), "finishedAt": timestamp(t.finished_at),
+        }}
+    else:
+        state = {"waiting": {"reason": "ContainerCreating"}}
+    return {
+        "name": name, "image": image, "imageID": "", "ready": t.status is TaskStatus.RUNNING,
+        "started": t.status is TaskStatus.RUNNING, "restartCount": max(t.attempts - 1, 0), "state": state,
+    }
+
+
+SERVER_METADATA = frozenset({"uid", "resourceVersion", "creationTimestamp", "selfLink", "managedFields",
+                             "generation", "deletionTimestamp", "deletionGracePeriodSeconds"})
+
+
+def stored_manifest(manifest: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """What of a Pod manifest is kept with the task: everything but its
+    status and the fields the server owns (uid, resourceVersion, ...)."""
+    metadata = {k: v for k, v in (manifest.get("metadata") or {}).items() if k not in SERVER_METADATA}
+    metadata["name"] = name
+    metadata["namespace"] = DEFAULT_NAMESPACE
+    kept = {k: v for k, v in manifest.items() if k not in ("status", "metadata", "apiVersion", "kind")}
+    if isinstance(kept.get("spec"), Mapping):  # the task's node is the truth, not what a client wrote
+        kept["spec"] = {k: v for k, v in kept["spec"].items() if k != "nodeName"}
+    return {"metadata": metadata, **kept}
+
+
+# What an update of a pod may change, as kube-apiserver's pod validation allows
+POD_MUTABLE_METADATA = frozenset({"labels", "annotations", "resourceVersion", "managedFields"})
+POD_MUTABLE_SPEC = frozenset({"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"})
+
+
+def pod_update_errors(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each change an update of a pod may not make:
+    besides labels and annotations, only container images, tolerations,
+    ``activeDeadlineSeconds`` and ``terminationGracePeriodSeconds`` change;
+    the status is the server's (an update leaves it as it is)."""
+    errors: list[tuple[str, str]] = []
+    if not isinstance(wanted.get("metadata"), Mapping) or not isinstance(wanted.get("spec"), Mapping):
+        return [("spec", "Required value: metadata and spec are objects")]
+    meta, old_meta = wanted["metadata"], current["metadata"]
+    for key in sorted(set(meta) | set(old_meta)):
+        if key not in POD_MUTABLE_METADATA and meta.get(key, old_meta.get(key)) != old_meta.get(key):
+            errors.append((f"metadata.{key}", "field is immutable"))
+    spec, old_spec = wanted["spec"], current["spec"]
+    for key in sorted(set(spec) | set(old_spec)):
+        if key in POD_MUTABLE_SPEC or key == "nodeName" and spec.get(key) in (None, old_spec.get(key)):
+            continue
+        old, new = old_spec.get(key), spec.get(key)
+        if key in ("containers", "initContainers") and isinstance(old, list) and isinstance(new, list) \
+                and len(old) == len(new):
+            new = [{**n, "image": o.get("image")} if isinstance(n, Mapping) and isinstance(o, Mapping) else n
+                   for o, n in zip(old, new)]
+        if new != old and not (key in ("schedulerName", "terminationGracePeriodSeconds") and new is None):
+            errors.append((f"spec.{key}", "Forbidden: pod updates may not change fields other than "
+                           "`spec.containers[*].image`, `spec.initContainers[*].image`, "
+                           "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing "
+                           "tolerations) or `spec.terminationGracePeriodSeconds`"))
+    return errors
+
+
+def _synthesized(t: Task) -> dict[str, Any]:
+    """The manifest of a task that came without one (native API, deployments)."""
+    annotations: dict[str, str] = {OUTCOME_ANNOTATION: t.outcome.value.capitalize()}
+    if t.duration is not None:
+        annotations[DURATION_ANNOTATION] = _number(t.duration)
+    metadata: dict[str, Any] = {"annotations": annotations}
+    if t.owner is not None:
+        replica_set = f"{t.owner}-{t.template_hash}" if t.template_hash else t.owner
+        metadata["labels"] = {"app": t.owner, "pod-template-hash": t.template_hash or ""}
+        metadata["ownerReferences"] = [{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": replica_set,
+            "uid": uid("replicaset", replica_set, 0.0), "controller": True, "blockOwnerDeletion": True,
+        }]
+    requests = {"cpu": cpu_quantity(t.resources.cpu), "memory": memory_quantity(t.resources.memory)}
+    spec: dict[str, Any] = {
+        "containers": [{"name": t.name if _dns_label(t.name) else "task", "image": IMAGE,
+                        "resources": {"requests": requests}}],
+        "restartPolicy": "Never",
+    }
+    if t.node_selector:
+        spec["nodeSelector"] = dict(t.node_selector)
+    return {"metadata": metadata, "spec": spec}
+
+
+def pod(t: Task) -> dict[str, Any]:
+    """The task as a Pod: its manifest as sent (or one made up for a task
+    that came without), with the server's metadata, the node it is bound to,
+    and a status derived from the task's."""
+    manifest = t.manifest if t.manifest is not None else _synthesized(t)
+    metadata = dict(manifest.get("metadata") or {})
+    metadata.update({
+        "name": t.id, "namespace": DEFAULT_NAMESPACE, "uid": uid("pod", t.id, t.created_at),
+        "resourceVersion": str(t.version), "creationTimestamp": timestamp(t.created_at),
+    })
+    spec = dict(manifest.get("spec") or {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("terminationGracePeriodSeconds", 0)
+    if t.node is not None:
+        spec["nodeName"] = t.node
+    containers = [c.get("name", "task") for c in spec.get("containers", []) if isinstance(c, Mapping)]
+    scheduled = t.status is not TaskStatus.PENDING
+    running = t.status is TaskStatus.RUNNING
+    conditions = [
+        _condition("PodScheduled", scheduled, t.scheduled_at if scheduled else t.created_at,
+                   None if scheduled else "Unschedulable", None if scheduled else (t.message or None)),
+    ]
+    if scheduled:
+        conditions += [
+            _condition("Initialized", True, t.scheduled_at),
+            _condition("ContainersReady", running, t.started_at or t.scheduled_at,
+                       None if running else "ContainersNotReady"),
+            _condition("Ready", running, t.started_at or t.scheduled_at, None if running else "ContainersNotReady"),
+        ]
+    status: dict[str, Any] = {"phase": phase(t), "conditions": conditions, "qosClass": "Burstable"}
+    if scheduled:
+        status["hostIP"] = _host_ip(t.node)
+        status["startTime"] = timestamp(t.scheduled_at)
+        status["containerStatuses"] = [_container_status(t, name, image) for name, image in zip(
+            containers, (c.get("image", IMAGE) for c in spec.get("containers", []) if isinstance(c, Mapping)))]
+        ip = pod_ip(t)
+        if ip:
+            status["podIP"] = ip
+            status["podIPs"] = [{"ip": ip}]
+    return {"kind": "Pod", "apiVersion": "v1", "metadata": metadata, "spec": spec, "status": status}
+
+
+def _host_ip(node_name: str | None) -> str | None:
+    if node_name is None:
+        return None
+    digest = uuid.uuid5(_UID_SPACE, f"host/{node_name}").bytes
+    return f"172.{16 + digest[0] % 16}.{digest[1]}.{max(digest[2], 1)}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _dns_label(text: str) -> bool:
+    return 0 < len(text) <= 63 and text.replace("-", "a").isalnum() and text.islower() \
+        and text[0].isalnum() and text[-1].isalnum()
+
+
+def namespace(name: str, created: float) -> dict[str, Any]:
+    return {
+        "kind": "Namespace",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "uid": uid("namespace", name, created), "resourceVersion": "1",
+                     "creationTimestamp": timestamp(created), "labels": {"kubernetes.io/metadata.name": name}},
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
+# --- manifests in --------------------------------------------------------
+
+
+def requests_of(spec: Mapping[str, Any]) -> tuple[int, int]:
+    """The sum of the containers' ``resources.requests`` (cpu millicores,
+    memory MiB); a container with limits but no requests requests its limits,
+    as Kubernetes defaults them."""
+    cpu = memory = 0
+    containers = spec.get("containers")
+    if not isinstance(containers, list) or not containers:
+        raise ValidationError("spec.containers", "Required value: a pod needs at least one container")
+    for i, container in enumerate(containers):
+        where = f"spec.containers[{i}]"
+        if not isinstance(container, dict):
+            raise ValidationError(where, "must be an object")
+        if not isinstance(container.get("name"), str) or not container["name"]:
+            raise ValidationError(f"{where}.name", "Required value")
+        resources = container.get("resources") or {}
+        if not isinstance(resources, dict):
+            raise ValidationError(f"{where}.resources", "must be an object")
+        requests = resources.get("requests")
+        if requests is None:
+            requests = resources.get("limits") or {}
+        if not isinstance(requests, dict):
+            raise ValidationError(f"{where}.resources.requests", "must be an object")
+        if "cpu" in requests:
+            cpu += cpu_millicores(_quantity_text(requests["cpu"]), f"{where}.resources.requests.cpu")
+        if "memory" in requests:
+            memory += memory_mib(_quantity_text(requests["memory"]), f"{where}.resources.requests.memory")
+    return cpu, memory
+
+
+def _quantity_text(value: object) -> object:
+    """Kubernetes takes ``cpu: 1`` (a YAML number) as the quantity "1"."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value >= 0:
+        return repr(value)
+    return value
+
+
+def duration_of(annotations: Mapping[str, Any]) -> float | None:
+    value = annotations.get(DURATION_ANNOTATION)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValidationError(f"metadata.annotations[{DURATION_ANNOTATION}]",
+                              f"must be a number of seconds >= 0, not '{str(value)[:40]}'")
+    return seconds
+
+
+def outcome_of(annotations: Mapping[str, Any]) -> TaskStatus:
+    value = annotations.get(OUTCOME_ANNOTATION, "Succeeded")
+    if value not in ("Succeeded", "Failed"):
+        raise ValidationError(f"metadata.annotations[{OUTCOME_ANNOTATION}]",
+                              f"must be Succeeded or Failed, not '{str(value)[:40]}'")
+    return TaskStatus.SUCCEEDED if value == "Succeeded" else TaskStatus.FAILED

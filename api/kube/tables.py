@@ -1,0 +1,160 @@
+"""Server-side tables (``meta.k8s.io/v1 Table``), the form ``kubectl get``
+asks for, with kubectl's usual columns. Columns of priority 1 show only
+with ``-o wide``. Each row carries the object's metadata
+(``PartialObjectMetadata``), from which kubectl adds ``NAMESPACE`` with
+``-A`` and ``LABELS`` with ``--show-labels``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+TABLE_MEDIA = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+Column = tuple[str, str, int, str]  # name, type, priority, description
+
+
+def wants_table(accept: str | None) -> bool:
+    """Whether the client asked for a Table (kubectl's ``Accept`` lists it
+    first, then plain JSON as a fallback)."""
+    if not accept:
+        return False
+    for part in accept.split(","):
+        params = {p.strip().split("=", 1)[0]: p.strip().split("=", 1)[-1] for p in part.split(";")[1:]}
+        if params.get("as") == "Table" and params.get("g", "meta.k8s.io") == "meta.k8s.io":
+            return True
+    return False
+
+
+def age(created: str | None, now: float | None = None) -> str:
+    """kubectl's short human durations: 45s, 5m3s, 3h12m, 4d3h, 2y40d."""
+    if not created:
+        return "<unknown>"
+    import datetime
+
+    then = datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    seconds = int((now if now is not None else time.time()) - then.timestamp())
+    if seconds < 0:
+        return "<invalid>"
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = seconds // 60
+    if minutes < 10:
+        return f"{minutes}m{seconds % 60}s" if seconds % 60 else f"{minutes}m"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 8:
+        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    if hours < 48:
+        return f"{hours}h"
+    days = hours // 24
+    if days < 8:
+        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    if days < 365 * 2:
+        return f"{days}d"
+    return f"{days // 365}y{days % 365}d"
+
+
+def _ready_pods(pod: dict[str, Any]) -> str:
+    statuses = pod["status"].get("containerStatuses", [])
+    total = len(pod["spec"].get("containers", []))
+    return f"{sum(1 for s in statuses if s.get('ready'))}/{total}"
+
+
+def _pod_status(pod: dict[str, Any]) -> str:
+    status = pod["status"]
+    if pod["metadata"].get("deletionTimestamp"):
+        return "Terminating"
+    for s in status.get("containerStatuses", []):
+        state = s.get("state", {})
+        if "waiting" in state:
+            return state["waiting"].get("reason", "Waiting")
+        if "terminated" in state and status.get("phase") not in ("Succeeded",):
+            return state["terminated"].get("reason", "Terminated")
+    if status.get("phase") == "Succeeded":
+        return "Completed"
+    return status.get("phase", "Unknown")
+
+
+def _pod_row(pod: dict[str, Any]) -> list[Any]:
+    restarts = sum(s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", []))
+    return [
+        pod["metadata"]["name"], _ready_pods(pod), _pod_status(pod), restarts,
+        age(pod["metadata"].get("creationTimestamp")),
+        pod["status"].get("podIP") or "<none>", pod["spec"].get("nodeName") or "<none>", "<none>", "<none>",
+    ]
+
+
+def _node_row(node: dict[str, Any]) -> list[Any]:
+    ready = next((c for c in node["status"]["conditions"] if c["type"] == "Ready"), {})
+    state = "Ready" if ready.get("status") == "True" else "NotReady"
+    if node["spec"].get("unschedulable"):
+        state += ",SchedulingDisabled"
+    labels = node["metadata"].get("labels", {})
+    roles = sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/"))
+    info = node["status"]["nodeInfo"]
+    return [
+        node["metadata"]["name"], state, ",".join(roles) or "<none>",
+        age(node["metadata"].get("creationTimestamp")), info["kubeletVersion"],
+        next((a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"), "<none>"),
+        "<none>", info["osImage"], info["kernelVersion"] or "<unknown>", info["containerRuntimeVersion"],
+    ]
+
+
+def _namespace_row(ns: dict[str, Any]) -> list[Any]:
+    return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"))]
+
+
+_NAME = ("Name", "string", 0, "Name must be unique within a namespace.")
+COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] = {
+    "pods": ([
+        _NAME,
+        ("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic."),
+        ("Status", "string", 0, "The aggregate status of the containers in this pod."),
+        ("Restarts", "string", 0, "The number of times the containers in this pod have been restarted."),
+        ("Age", "string", 0, "Time since the pod was created."),
+        ("IP", "string", 1, "IP address allocated to the pod."),
+        ("Node", "string", 1, "Name of the node the pod is assigned to."),
+        ("Nominated Node", "string", 1, "Name of the node the pod is nominated to."),
+        ("Readiness Gates", "string", 1, "Readiness gates of the pod."),
+    ], _pod_row),
+    "nodes": ([
+        _NAME,
+        ("Status", "string", 0, "The status of the node."),
+        ("Roles", "string", 0, "The roles of the node."),
+        ("Age", "string", 0, "Time since the node was created."),
+        ("Version", "string", 0, "Kubelet version reported by the node."),
+        ("Internal-IP", "string", 1, "The node's internal IP address."),
+        ("External-IP", "string", 1, "The node's external IP address."),
+        ("OS-Image", "string", 1, "OS image reported by the node."),
+        ("Kernel-Version", "string", 1, "Kernel version reported by the node."),
+        ("Container-Runtime", "string", 1, "Container runtime reported by the node."),
+    ], _node_row),
+    "namespaces": ([
+        _NAME,
+        ("Status", "string", 0, "The status of the namespace."),
+        ("Age", "string", 0, "Time since the namespace was created."),
+    ], _namespace_row),
+}
+
+
+def table(resource: str, objects: Iterable[dict[str, Any]], list_meta: dict[str, Any]) -> dict[str, Any]:
+    columns, row_of = COLUMNS[resource]
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": list_meta,
+        "columnDefinitions": [
+            {"name": name, "type": kind, "format": "name" if name == "Name" else "", "description": text,
+             "priority": priority}
+            for name, kind, priority, text in columns
+        ],
+        "rows": [
+            {"cells": row_of(obj), "object": {
+                "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}}
+            for obj in objects
+        ],
+    }

@@ -1,0 +1,119 @@
+"""The real ``kubectl`` against a real server: what a user of Kubernetes
+types, answered by our actors. Each test gets its own kubeconfig (from
+``orchestrator kubeconfig``) and its own discovery cache, so nothing is
+read from the user's ``~/.kube``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from api.cli import main as orchestrator
+
+KUBECTL = os.environ.get("KUBECTL_BINARY") or shutil.which("kubectl")
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  labels: {app: api}
+spec:
+  containers:
+  - name: main
+    image: nginx:1.27
+    resources:
+      requests: {cpu: 250m, memory: 64Mi}
+"""
+
+
+@pytest.fixture
+def kubectl(cluster, tmp_path):
+    assert KUBECTL, "kubectl is not on PATH: scripts/test installs Debian's kubernetes-client where it is missing"
+    out = io.StringIO()
+    assert orchestrator(["kubeconfig", "--server", cluster.url], out=out) == 0
+    config = tmp_path / "kubeconfig"
+    config.write_text(out.getvalue())
+    env = {**os.environ, "KUBECONFIG": str(config), "HOME": str(tmp_path)}
+
+    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([KUBECTL, "--cache-dir", str(tmp_path / "cache"), *args], input=stdin,
+                              capture_output=True, text=True, env=env, timeout=60)
+        if ok:
+            assert done.returncode == 0, f"kubectl {' '.join(args)}: {done.stderr}"
+        return done
+
+    return run
+
+
+def test_get_nodes_and_pods_print_kubectls_columns(cluster, kubectl):
+    cluster.post("/nodes", {"id": "n1", "labels": {"zone": "a"}})
+    cluster.post("/tasks", {"id": "batch", "resources": {"cpu": 100}})
+    cluster.wait_for_status("batch", "running")
+    nodes = kubectl("get", "nodes").stdout.splitlines()
+    assert nodes[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert nodes[1].split()[:2] == ["n1", "Ready"]
+    pods = kubectl("get", "pods", "-o", "wide").stdout.splitlines()
+    assert pods[0].split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    row = pods[1].split()
+    assert row[:3] == ["batch", "1/1", "Running"] and row[6] == "n1"
+    everywhere = kubectl("get", "pods", "-A").stdout.splitlines()
+    assert everywhere[0].split()[:2] == ["NAMESPACE", "NAME"] and everywhere[1].split()[:2] == ["default", "batch"]
+    assert "zone=a" in kubectl("get", "nodes", "--show-labels").stdout
+    assert kubectl("get", "ns").stdout.split()[3:5] == ["default", "Active"]
+
+
+def test_apply_creates_then_is_unchanged_then_configures(cluster, kubectl):
+    cluster.post("/nodes", {"id": "n1"})
+    assert kubectl("apply", "-f", "-", stdin=POD).stdout.strip() == "pod/api created"
+    assert kubectl("apply", "-f", "-", stdin=POD).stdout.strip() == "pod/api unchanged"
+    assert kubectl("apply", "-f", "-", stdin=POD.replace("app: api", "app: web")).stdout.strip() == \
+        "pod/api configured"
+    task = cluster.wait_for_status("api", "running")
+    assert task["resources"] == {"cpu": 250, "memory": 64}
+    pod = json.loads(kubectl("get", "pod", "api", "-o", "json").stdout)
+    assert pod["metadata"]["labels"] == {"app": "web"}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in pod["metadata"]["annotations"]
+    assert pod["spec"]["containers"][0]["image"] == "nginx:1.27" and pod["spec"]["nodeName"] == "n1"
+    assert yaml.safe_load(kubectl("get", "pod", "api", "-o", "yaml").stdout)["status"]["phase"] == "Running"
+    assert kubectl("get", "pod", "api", "-o", "jsonpath={.status.podIP}").stdout.startswith("10.")
+    kubectl("wait", "--for=condition=Ready", "pod/api", "--timeout=20s")
+    described = kubectl("describe", "pod", "api").stdout
+    assert "Node:" in described and "n1/" in described and "Status:       Running" in described
+
+
+def test_create_validates_on_the_server(cluster, kubectl):
+    bad = POD.replace("    image: nginx:1.27", "    image: nginx:1.27\n    bogus: 1")
+    refused = kubectl("create", "-f", "-", stdin=bad, ok=False)
+    assert refused.returncode != 0
+    assert "spec.containers[0].bogus" in refused.stderr and "unknown field" in refused.stderr
+    assert cluster.get("/tasks/api").status_code == 404
+    warned = kubectl("create", "-f", "-", "--validate=warn", stdin=bad)
+    assert "pod/api created" in warned.stdout and "bogus" in warned.stderr
+    invalid = kubectl("create", "-f", "-", stdin=POD.replace("name: api", "name: other").replace("250m", "lots"), ok=False)
+    assert "spec.containers[0].resources.requests.cpu" in invalid.stderr
+
+
+def test_cordon_label_and_delete_reach_the_native_objects(cluster, kubectl):
+    cluster.post("/nodes", {"id": "n1"})
+    assert kubectl("cordon", "n1").stdout.strip() == "node/n1 cordoned"
+    assert cluster.get("/nodes/n1").json()["schedulable"] is False
+    assert "SchedulingDisabled" in kubectl("get", "node", "n1").stdout
+    kubectl("uncordon", "n1")
+    kubectl("label", "node", "n1", "disk=ssd")
+    assert cluster.get("/nodes/n1").json()["labels"] == {"disk": "ssd"}
+    assert cluster.get("/nodes/n1").json()["schedulable"] is True
+    kubectl("apply", "-f", "-", stdin=POD)
+    kubectl("label", "pod", "api", "tier=front")
+    assert json.loads(kubectl("get", "pod", "api", "-o", "json").stdout)["metadata"]["labels"] == {
+        "app": "api", "tier": "front"}
+    assert kubectl("delete", "pod", "api").stdout.strip() == 'pod "api" deleted'
+    assert cluster.get("/tasks/api").status_code == 404
+    missing = kubectl("get", "pod", "api", ok=False)
+    assert missing.returncode == 1 and 'pods "api" not found' in missing.stderr
