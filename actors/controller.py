@@ -45,10 +45,11 @@ from typing import Any
 import pykka
 
 from actors.domain import rollout
-from actors.datastore import ClusterView, DatastoreProxy
+from actors.datastore import DatastoreProxy
 from actors.domain.lifecycle import binding, requeued
 from actors.metrics import Metrics
 from actors.domain.models import Node, Task, replace
+from actors.domain.views import ClusterView
 from actors.scheduling.node_snapshot import NodeSnapshot
 from actors.scheduler import SchedulerProxy
 from actors.scheduling.rules import Placement

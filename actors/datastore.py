@@ -7,26 +7,34 @@ the actor's single thread serialises them, so a compare-and-swap on a record's
 State lives in memory with a few indexes kept up to date on every change
 (allocation per node, active tasks per node, pending tasks, tasks and running
 tasks per deployment, and the revision each deployment last changed at); a
-:class:`Backend` makes changes durable. The memory backend keeps nothing; a
-durable backend replaces it without touching the other actors.
+backend (:class:`actors.store.backend.Backend`) makes changes durable. The
+memory backend (:mod:`actors.store.memory`) keeps nothing; a durable backend
+(:mod:`actors.store.sqlite`, :mod:`actors.store.etcd`) replaces it without
+touching the other actors.
 
 Call graph: the managers, the controller and the kubelet ask the datastore;
 the datastore asks nobody. After each commit it notifies a
-:class:`ChangeFeed` (a plain condition variable, not an actor) so that
-in-process observers can wait for change instead of sleeping.
+:class:`actors.feed.ChangeFeed` (a plain condition variable, not an actor) so
+that in-process observers can wait for change instead of sleeping.
+
+What lives elsewhere, and why: the backends in :mod:`actors.store` (storage,
+no state of the datastore's); the change feed in :mod:`actors.feed`, plumbing
+beside :mod:`actors.inbox` and :mod:`actors.reply`; the views the datastore
+answers the controller with (:class:`ClusterView`, :class:`DeploymentView`)
+in :mod:`actors.domain.views`, plain records that the pure scheduling code
+(:mod:`actors.scheduling.node_snapshot`) reads without importing an actor.
+Only the :class:`Datastore` logic and its actor are here.
 """
 
 from __future__ import annotations
 
 import bisect
 import collections
-import dataclasses
 import functools
 import itertools
 import logging
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 
 import pykka
 from sortedcontainers import SortedDict, SortedList
@@ -50,7 +58,11 @@ from actors.domain.models import (
     TaskStatus,
     replace,
 )
+from actors.domain.views import ClusterView, DeploymentView
+from actors.feed import ChangeFeed
 from actors.reply import Reply
+from actors.store.backend import Backend
+from actors.store.memory import MemoryBackend
 from actors.store.ops import (
     Create,
     Delete,
@@ -63,149 +75,6 @@ from actors.store.ops import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-class ChangeFeed:
-    """A counter that grows with every commit, and a way to wait for it."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._revision = 0
-
-    @property
-    def revision(self) -> int:
-        return self._revision
-
-    def publish(self, revision: int) -> None:
-        with self._cond:
-            self._revision = revision
-            self._cond.notify_all()
-
-    def wait_for_change(self, after: int, timeout: float) -> int:
-        """Block until the revision passes ``after`` or ``timeout`` seconds
-        pass; return the current revision."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._revision > after, timeout=timeout)
-            return self._revision
-
-    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Re-check ``predicate`` after every commit until it holds or
-        ``timeout`` seconds pass. For tests and scripts, instead of sleeping."""
-        import time
-
-        deadline = time.monotonic() + timeout
-        while True:
-            seen = self._revision
-            if predicate():
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.wait_for_change(seen, min(left, 0.5))
-
-
-OnDurable = Callable[[BaseException | None], None]
-
-
-class Loaded(NamedTuple):
-    """What a backend holds at start."""
-
-    nodes: list[Node]
-    tasks: list[Task]
-    """In creation order."""
-    deployments: list[Deployment]
-    revision: int
-
-
-class Backend(Protocol):
-    """Where committed changes go to last. Called from the datastore thread."""
-
-    def load(self) -> Loaded:
-        """Every stored record, and the last revision."""
-        ...
-
-    def persist(
-        self,
-        puts: Sequence[Record],
-        deletes: Sequence[tuple[str, str]],
-        revision: int,
-        on_durable: OnDurable | None = None,
-    ) -> None:
-        """Take the changes of one commit; they may become durable later.
-        ``on_durable(None)`` is called (from any thread) once they are, or
-        ``on_durable(error)`` if they never will be."""
-        ...
-
-    def wait_durable(self, revision: int, timeout: float) -> None:
-        """Block until every change up to ``revision`` is durable (any
-        thread); raise Unavailable after ``timeout`` seconds."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class DurableOnCommit:
-    """The ``persist`` and ``wait_durable`` of a backend whose changes are as
-    durable as they will be by the time the datastore applies them: nothing
-    kept (memory), or already agreed by a quorum (etcd)."""
-
-    def persist(
-        self,
-        puts: Sequence[Record],
-        deletes: Sequence[tuple[str, str]],
-        revision: int,
-        on_durable: OnDurable | None = None,
-    ) -> None:
-        if on_durable is not None:
-            on_durable(None)
-
-    def wait_durable(self, revision: int, timeout: float) -> None:
-        pass
-
-
-class MemoryBackend(DurableOnCommit):
-    """Keeps nothing: state lives as long as the process."""
-
-    kind = "memory"
-
-    def load(self) -> Loaded:
-        return Loaded([], [], [], 0)
-
-    def close(self) -> None:
-        pass
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ClusterView:
-    """What the controller needs for one reconcile, read in one round trip."""
-
-    nodes: list[Node]
-    """Every node, or with ``complete`` False, those that changed (their
-    record or their allocation) after the revision asked about."""
-    pending: list[Task]
-    """Pending tasks not skipped, oldest first, at most the limit asked for."""
-    stranded: list[Task]
-    """Active tasks whose node is gone or unhealthy."""
-    more_pending: bool = False
-    """More pending tasks wait beyond the limit."""
-    cursor: int | None = None
-    """Where the returned pending tasks end in creation order: pass it as
-    ``after`` to start behind them."""
-    removed: list[str] = dataclasses.field(default_factory=list)
-    """With ``complete`` False: the ids of nodes deleted after that revision."""
-    complete: bool = True
-    revision: int = 0
-    """The revision read at: pass it as ``nodes_since`` to hear only what changes after."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class DeploymentView:
-    """The deployments the controller has to look at, each with its tasks."""
-
-    deployments: list[tuple[Deployment, list[Task]]]
-    """Deployments by id, each with every task it owns in creation order."""
-    revision: int
-    """The revision read at: pass it as ``since`` to see only what changes after."""
 
 
 class Datastore:

@@ -27,13 +27,7 @@ from collections.abc import Callable
 import pykka
 
 from actors.controller import BATCH_SIZE, ControllerActor
-from actors.datastore import (
-    Backend,
-    ChangeFeed,
-    DatastoreActor,
-    DatastoreProxy,
-    MemoryBackend,
-)
+from actors.datastore import DatastoreActor, DatastoreProxy
 from actors.deployment_manager import DeploymentManagerActor
 from actors.domain.errors import OrchestratorError
 from actors.event_recorder import (
@@ -41,6 +35,7 @@ from actors.event_recorder import (
     EventFeed,
     EventRecorderActor,
 )
+from actors.feed import ChangeFeed
 from actors.inbox import Inbox
 from actors.kubelet import KubeletActor
 from actors.leader import DEFAULT_TTL, LeaderElector
@@ -48,6 +43,8 @@ from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
 from actors.scheduler import SchedulerActor
 from actors.scheduling.rules import DEFAULT_POLICY
+from actors.store.backend import Backend
+from actors.store.memory import MemoryBackend
 from actors.supervisor import Child, Handle, SupervisorActor, SupervisorProxy
 from actors.task_manager import TaskManagerActor, TaskSubmitter
 from actors.timer import TimerActor, TimerProxy

@@ -1,4 +1,15 @@
-"""The HTTP API: a Falcon app over the control plane's actors."""
+"""The HTTP API: a Falcon app over the control plane's actors, and its clients.
+
+Holds the app and its server (:mod:`api.app`, :mod:`api.server`,
+:mod:`api.cli`), the HTTP plumbing shared by every route (``body``,
+``errors``, ``auth``, ``params``, ``consistency``, ``metrics``, ``quantity``,
+``baseline``), the native API (:mod:`api.native`) and the clients
+(:mod:`api.client`).
+
+May import: :mod:`actors`, the standard library and third-party packages.
+:mod:`api.client` is the exception: it imports nothing of :mod:`actors` and
+no :mod:`api` module outside itself (``tests/test_layout.py`` checks it).
+"""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ Prints a report (--json: as JSON) and exits 0 if all went well, 1 if a task
 was lost (acknowledged, then gone or not settled within --timeout) or a
 request got a 5xx or no answer, 2 if the run could not be carried out (bad
 arguments, server unreachable, nodes refused, matplotlib missing for --plot).
-The logic is in api/client/loadrun.py.
+The logic is in api/client/loadplan.py, loadrun.py and loadreport.py.
 """
 
 from __future__ import annotations
@@ -27,18 +27,18 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from api.client import loadrun  # noqa: E402
+from api.client import loadplan, loadreport, loadrun  # noqa: E402
 
 
 def _range(text: str) -> tuple[float, float]:
     try:
-        return loadrun.parse_range(text)
+        return loadplan.parse_range(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    d = loadrun.Scenario()
+    d = loadplan.Scenario()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default=os.environ.get("ORCHESTRATOR_URL", "http://127.0.0.1:8080"),
                         help="the server's URL (default $ORCHESTRATOR_URL, else http://127.0.0.1:8080)")
@@ -92,10 +92,10 @@ class ProgressBar:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    scenario = loadrun.Scenario(
+    scenario = loadplan.Scenario(
         nodes=args.nodes, tasks=args.tasks, rate=args.rate, clients=args.clients, fail_nodes=args.fail_nodes,
         duration_range=args.duration_range, endless=args.endless, seed=args.seed,
-        prefix=args.prefix or loadrun.default_prefix(), timeout=args.timeout, poll_interval=args.poll_interval,
+        prefix=args.prefix or loadplan.default_prefix(), timeout=args.timeout, poll_interval=args.poll_interval,
     )
     problems = scenario.problems()
     if problems:
@@ -117,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if bar:
             bar.close()
-    report = loadrun.build_report(outcome)
-    print(json.dumps(report, indent=2) if args.json else loadrun.format_report(report), flush=True)
+    report = loadreport.build_report(outcome)
+    print(json.dumps(report, indent=2) if args.json else loadreport.format_report(report), flush=True)
     if args.plot:
         loadplot.plot(outcome, args.plot)
         print(f"load.py: plot written to {args.plot}", file=sys.stderr)

@@ -10,8 +10,8 @@ node.
 
 from __future__ import annotations
 
-from actors.datastore import ClusterView
 from actors.domain.models import Node
+from actors.domain.views import ClusterView
 
 
 class NodeSnapshot:

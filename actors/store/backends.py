@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from actors.datastore import Backend, MemoryBackend
+from actors.store.backend import Backend
+from actors.store.memory import MemoryBackend
 from actors.domain.errors import StoreError
 
 STORE_HELP = "memory, sqlite:PATH, or etcd://HOST:PORT[,HOST:PORT...]"

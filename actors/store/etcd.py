@@ -51,7 +51,8 @@ from typing import Any, NamedTuple
 import pykka
 
 from actors.store import codec
-from actors.datastore import Datastore, DurableOnCommit, Loaded
+from actors.datastore import Datastore
+from actors.store.backend import DurableOnCommit, Loaded
 from actors.domain.errors import Conflict, OrchestratorError, StoreError, Unavailable
 from actors.store.etcd_client import DEFAULT_TIMEOUT, EtcdClient, WatchStream, b64, key_value, parse_endpoints, prefix_end
 from actors.domain.models import Record, Task, kind_of, replace

@@ -41,7 +41,7 @@ import time
 from collections.abc import Sequence
 
 from actors.store import codec
-from actors.datastore import Loaded, OnDurable
+from actors.store.backend import Loaded, OnDurable
 from actors.domain.errors import StoreError, Unavailable
 from actors.domain.models import Deployment, Node, Record, Task
 

@@ -18,9 +18,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from actors.domain.errors import ValidationError
-from api.native import serialize, validation
-from api.client import tables
+from api.client import normalize, tables
 
 DEFAULT_SERVER = "http://127.0.0.1:8080"
 APPLY_KINDS = {"Node": "node", "Task": "task", "Deployment": "deployment"}
@@ -234,31 +232,32 @@ def _normalized(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     if kind != "deployment":
         return {}
     try:
-        spec = validation.deployment_spec(body)
-    except ValidationError as exc:
+        spec = normalize.deployment(body)
+    except normalize.Invalid as exc:
         raise CommandError(f"error: deployment/{body.get('id')}: {exc}") from None
-    return {"replicas": spec.replicas, "template": serialize.template(spec.template)}
+    return {"replicas": spec["replicas"], "template": spec["template"]}
 
 
 def _fixed_changes(kind: str, body: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Fields that differ from the stored object but may not change. The
-    document is read with the server's own rules, so "500m" equals 500."""
+    document is read with the server's rules (:mod:`api.client.normalize`),
+    so "500m" equals 500."""
     try:
         if kind == "node":
-            spec = validation.node_spec({k: v for k, v in body.items() if k not in ("healthy", "schedulable")})
-            wanted = {"capacity": serialize.resources(spec.capacity), "simulated": spec.simulated}
+            spec = normalize.node({k: v for k, v in body.items() if k not in ("healthy", "schedulable")})
+            wanted = {"capacity": spec["capacity"], "simulated": spec["simulated"]}
         elif kind == "task":
-            spec = validation.task_spec(body)
+            spec = normalize.task(body)
             wanted = {
-                "name": spec.name or current["name"],
-                "resources": serialize.resources(spec.resources),
-                "node_selector": dict(spec.node_selector),
-                "duration": spec.duration,
-                "outcome": spec.outcome.value,
+                "name": spec["name"] or current["name"],
+                "resources": spec["resources"],
+                "node_selector": spec["node_selector"],
+                "duration": spec["duration"],
+                "outcome": spec["outcome"],
             }
         else:
             return []
-    except ValidationError as exc:
+    except normalize.Invalid as exc:
         raise CommandError(f"error: {kind}/{body.get('id')}: {exc}") from None
     return sorted(k for k, v in wanted.items() if (k in body or k == "capacity" and "capacity" in body) and current.get(k) != v)
 

@@ -1,7 +1,7 @@
 """A picture of a load run: throughput and latency over time.
 
 Imports matplotlib at once: import this module only when a plot is asked
-for (``pip install -e .[plot]``); :mod:`api.client.loadrun` makes the numbers.
+for (``pip install -e .[plot]``); :mod:`api.client.loadreport` makes the numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ matplotlib.use("Agg")  # files only, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from api.client.loadrun import Outcome, timeline  # noqa: E402
+from api.client.loadreport import timeline  # noqa: E402
+from api.client.loadrun import Outcome  # noqa: E402
 
 
 def plot(outcome: Outcome, path: str) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from api.client import loadrun
+from api.client import loadplan, loadreport, loadrun
 from api.client.loadgen import ServerProcess
 
 TARGET_P99_MS = 100.0
@@ -42,12 +42,12 @@ SERVER_FLAGS = ("--store", "memory", "--threads", "8")
 def run(quick: bool) -> dict[str, Any]:
     size = QUICK if quick else FULL
     tasks = round(size.rate * size.seconds)
-    scenario = loadrun.Scenario(
+    scenario = loadplan.Scenario(
         nodes=size.nodes, tasks=tasks, rate=size.rate, clients=CLIENTS, duration_range=size.durations,
         prefix="latency", timeout=60.0, poll_interval=0.25,
     )
     with ServerProcess(*SERVER_FLAGS) as server:
-        report = loadrun.build_report(loadrun.run(scenario, server.url))
+        report = loadreport.build_report(loadrun.run(scenario, server.url))
     counts, latency = report["tasks"], report["latency_ms"]
     to_scheduled, create = latency["to_scheduled"], latency["create"]
     achieved = report["throughput"]["creates_per_s"] or 0.0

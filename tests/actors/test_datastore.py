@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from actors.datastore import ChangeFeed, Datastore
+from actors.datastore import Datastore
+from actors.feed import ChangeFeed
 from actors.domain.errors import AlreadyExists, Conflict, NotFound, VersionConflict
 from actors.domain.models import Resources, TaskStatus
 from actors.store.ops import (

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import pytest
 
 from actors.controller import Controller
-from actors.datastore import DatastoreActor, MemoryBackend
+from actors.datastore import DatastoreActor
+from actors.store.memory import MemoryBackend
 from actors.deployment_manager import DeploymentManager
 from actors.domain.errors import AlreadyExists, NotFound, VersionConflict
 from actors.domain.models import (

@@ -13,7 +13,7 @@ from typing import Any
 import falcon.testing
 import pytest
 
-from actors.datastore import MemoryBackend
+from actors.store.memory import MemoryBackend
 from actors.store.backends import open_backend
 from actors.system import ControlPlane, Settings, start_control_plane
 from api.app import create_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors.datastore import ClusterView
+from actors.domain.views import ClusterView
 from actors.scheduling.node_snapshot import NodeSnapshot
 from tests.helpers import make_node
 

@@ -10,8 +10,9 @@ import pytest
 
 from actors.domain.models import Node, Task
 from actors.scheduling.rules import Placement, place
-from api.client import loadrun
-from api.client.loadrun import Create, Outcome, Progress, Scenario
+from api.client import loadplan, loadreport, loadrun
+from api.client.loadplan import Scenario
+from api.client.loadrun import Create, Outcome, Progress
 from api.native.serialize import rfc3339
 from api.native.validation import node_spec, task_spec
 from tests.helpers import START, FakeClock
@@ -59,17 +60,17 @@ def test_scenario_without_problems(changes):
     [("0.05,0.2", (0.05, 0.2)), ("1, 3", (1.0, 3.0)), ("2", (2.0, 2.0)), ("0,0", (0.0, 0.0))],
 )
 def test_parse_range(text, expected):
-    assert loadrun.parse_range(text) == expected
+    assert loadplan.parse_range(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "a,b", "1,2,3", "3,1", "-1,2", "1,inf", "nan,1"])
 def test_parse_range_refuses(text):
     with pytest.raises(ValueError):
-        loadrun.parse_range(text)
+        loadplan.parse_range(text)
 
 
 def test_default_prefixes_are_valid_and_differ():
-    prefixes = {loadrun.default_prefix() for _ in range(20)}
+    prefixes = {loadplan.default_prefix() for _ in range(20)}
     assert len(prefixes) > 1
     assert all(Scenario(prefix=p).problems() == [] for p in prefixes)
 
@@ -78,21 +79,21 @@ def test_default_prefixes_are_valid_and_differ():
 
 
 def test_ids_are_zero_padded_so_they_sort_in_order():
-    assert loadrun.node_id("p", 7, 100) == "p-n07"
-    assert loadrun.task_id("p", 7, 1000) == "p-t007"
-    assert loadrun.task_id("p", 0, 1) == "p-t0"
+    assert loadplan.node_id("p", 7, 100) == "p-n07"
+    assert loadplan.task_id("p", 7, 1000) == "p-t007"
+    assert loadplan.task_id("p", 0, 1) == "p-t0"
 
 
 def test_the_same_scenario_gives_the_same_plan_and_another_seed_another():
     scenario = Scenario(nodes=10, tasks=200, fail_nodes=2)
-    assert loadrun.make_plan(scenario) == loadrun.make_plan(scenario)
-    assert loadrun.make_plan(scenario).tasks != loadrun.make_plan(dataclasses.replace(scenario, seed=2)).tasks
+    assert loadplan.make_plan(scenario) == loadplan.make_plan(scenario)
+    assert loadplan.make_plan(scenario).tasks != loadplan.make_plan(dataclasses.replace(scenario, seed=2)).tasks
 
 
 @pytest.mark.parametrize("fail_nodes", [0, 1, 4])
 def test_every_request_passes_the_api_rules_and_every_task_fits_a_node_that_stays(fail_nodes):
     scenario = Scenario(nodes=5, tasks=500, fail_nodes=fail_nodes, duration_range=(0.05, 0.2), prefix="p")
-    plan = loadrun.make_plan(scenario)
+    plan = loadplan.make_plan(scenario)
     assert len(plan.fail) == fail_nodes and len(set(plan.fail)) == fail_nodes
     assert plan.fail_before == (250 if fail_nodes else None)
     nodes = []
@@ -111,7 +112,7 @@ def test_every_request_passes_the_api_rules_and_every_task_fits_a_node_that_stay
 
 
 def test_the_plan_mixes_sizes_and_selectors():
-    plan = loadrun.make_plan(Scenario(nodes=6, tasks=1000))
+    plan = loadplan.make_plan(Scenario(nodes=6, tasks=1000))
     sizes = collections.Counter(t["resources"]["cpu"] for t in plan.tasks)
     assert set(sizes) == {100, 500, 2000}
     assert sizes[100] > sizes[500] > sizes[2000]
@@ -123,7 +124,7 @@ def test_the_plan_mixes_sizes_and_selectors():
 
 @pytest.mark.parametrize(("endless", "low", "high"), [(0.0, 1000, 1000), (1.0, 0, 0), (0.25, 700, 800)])
 def test_endless_share_of_tasks_gets_no_duration(endless, low, high):
-    plan = loadrun.make_plan(Scenario(tasks=1000, endless=endless))
+    plan = loadplan.make_plan(Scenario(tasks=1000, endless=endless))
     with_duration = sum(1 for t in plan.tasks if "duration" in t)
     assert low <= with_duration <= high
 
@@ -260,7 +261,7 @@ def make_outcome(records, creates=None, requests=None, **changes) -> Outcome:
     if creates is None:
         creates = [Create(i, task_id, START + i * 0.001 - 0.002, 0.004, 201) for i, task_id in enumerate(records)]
     fields = dict(
-        scenario=scenario, url="http://127.0.0.1:1", plan=loadrun.make_plan(scenario), began=START - 1.0,
+        scenario=scenario, url="http://127.0.0.1:1", plan=loadplan.make_plan(scenario), began=START - 1.0,
         submitted=START + 0.5, ended=START + 3.0, creates=creates, records=records,
         requests=collections.Counter(requests or {("POST /tasks", 201): len(creates)}), failed_at=START,
     )
@@ -273,7 +274,7 @@ def test_report_of_a_clean_run():
                                started=i * 0.1 + 0.02 * (i + 1), finished=i * 0.1 + 1.0)
                for i in range(10)}
     records["t3"]["attempts"] = 2
-    report = loadrun.build_report(make_outcome(records))
+    report = loadreport.build_report(make_outcome(records))
     assert report["ok"] and report["problems"] == []
     tasks = report["tasks"]
     assert (tasks["submitted"], tasks["acknowledged"], tasks["settled"], tasks["lost"]) == (10, 10, 10, 0)
@@ -296,7 +297,7 @@ def test_report_counts_missing_and_unsettled_tasks_as_lost():
     records = {"a": record("a"), "b": record("b", status="running", finished=None)}
     creates = [Create(0, "a", START, 0.001, 201), Create(1, "b", START, 0.001, 201),
                Create(2, "c", START, 0.001, 201), Create(3, "d", START, 0.001, 409)]
-    report = loadrun.build_report(make_outcome(
+    report = loadreport.build_report(make_outcome(
         records, creates, {("POST /tasks", 201): 3, ("POST /tasks", 409): 1}, timed_out=True))
     tasks = report["tasks"]
     assert (tasks["acknowledged"], tasks["settled"], tasks["missing"], tasks["unsettled"], tasks["lost"]) == (
@@ -316,14 +317,14 @@ def test_report_counts_missing_and_unsettled_tasks_as_lost():
     ],
 )
 def test_report_fails_on_5xx_and_unanswered_requests(requests, ok, errors):
-    report = loadrun.build_report(make_outcome({"a": record("a")}, requests=requests))
+    report = loadreport.build_report(make_outcome({"a": record("a")}, requests=requests))
     assert report["ok"] is ok
     assert report["errors"] == errors
 
 
 def test_report_of_endless_tasks_has_no_end_latency_for_them():
     records = {"a": record("a", status="running", finished=None, duration=None), "b": record("b")}
-    report = loadrun.build_report(make_outcome(records))
+    report = loadreport.build_report(make_outcome(records))
     assert report["ok"]
     assert report["tasks"]["settled"] == 2
     assert report["latency_ms"]["to_done"]["count"] == 1
@@ -332,7 +333,7 @@ def test_report_of_endless_tasks_has_no_end_latency_for_them():
 
 def test_format_report_shows_the_figures():
     records = {"a": record("a", attempts=3), "b": record("b")}
-    text = loadrun.format_report(loadrun.build_report(make_outcome(
+    text = loadreport.format_report(loadreport.build_report(make_outcome(
         records, requests={("POST /tasks", 201): 2, ("GET /tasks", 503): 1})))
     assert "load run p against http://127.0.0.1:1" in text
     assert "2 nodes, 1 failed before task 1; 2 tasks" in text
@@ -344,7 +345,7 @@ def test_format_report_shows_the_figures():
 
 
 def test_latency_summary_without_values():
-    assert loadrun.latency_summary([]) == {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
+    assert loadreport.latency_summary([]) == {"count": 0, "p50": None, "p95": None, "p99": None, "max": None}
 
 
 # Timeline and progress.
@@ -355,7 +356,7 @@ def test_latency_summary_without_values():
     [(0.5, 0.1), (6.0, 0.1), (7.0, 0.2), (20.0, 0.5), (60.0, 1.0), (61.0, 2.0), (250.0, 5.0), (3600.0, 100.0)],
 )
 def test_bin_width_is_round(span, expected):
-    assert loadrun.bin_width(span) == pytest.approx(expected)
+    assert loadreport.bin_width(span) == pytest.approx(expected)
 
 
 def test_timeline_bins_events_on_the_client_clock():
@@ -367,7 +368,7 @@ def test_timeline_bins_events_on_the_client_clock():
     creates = [Create(0, "a", START - 0.001, 0.002, 201), Create(1, "b", START + 0.499, 0.002, 201),
                Create(2, "c", START + 0.499, 0.002, 500)]
     outcome = make_outcome(records, creates, began=START, ended=START + 2.0, failed_at=START + 0.25)
-    line = loadrun.timeline(outcome, width=0.5)
+    line = loadreport.timeline(outcome, width=0.5)
     assert line["clock_offset"] == pytest.approx(10.0)
     assert line["time"] == [0.0, 0.5, 1.0, 1.5]
     assert line["creates_per_s"] == [2.0, 2.0, 0.0, 0.0]

@@ -1,0 +1,270 @@
+"""The server's rules for an applied document, carried by the client.
+
+``apply`` decides between *created*, *configured* and *unchanged* by
+comparing a document with the stored object, so it must read the document as
+the server would: ``"500m"`` is 500 millicores, a missing ``capacity`` is the
+default one, a bad id is refused with the server's own message. Like kubectl,
+which carries its own copy of apimachinery's quantity parser, the client keeps
+these rules here rather than importing the server (``api.native.validation``,
+``api.quantity``, ``actors.domain``), so it runs with its own dependencies.
+
+``tests/api/client/test_normalize.py`` holds this module to the server's
+rules, on the results and on the error messages, so the two cannot drift.
+
+Units as in :mod:`api.quantity`: cpu in millicores (an integer, or a quantity
+string in cores: ``"2"`` = 2000, ``"500m"`` = 500), memory in MiB (an integer,
+or a quantity string in bytes: ``"512Mi"`` = 512, ``"1G"`` = 954), rounded up;
+durations in seconds. Results are the JSON the server answers with.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+MAX_CPU = 10**9  # millicores
+MAX_MEMORY = 2**40  # MiB
+MAX_LABELS = 64
+MAX_NAME = 253
+MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds
+MAX_REPLICAS = 10_000
+MAX_DEPLOYMENT_ID = 57  # so that its tasks' '<id>-xxxxx' ids stay within 63
+DEFAULT_CAPACITY = {"cpu": 4000, "memory": 8192}  # millicores, MiB
+OUTCOMES = ("succeeded", "failed")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
+ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+
+_ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
+_QUANTITY = re.compile(r"\+?([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
+_SUFFIXES = {
+    "": Fraction(1),
+    "m": Fraction(1, 1000),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "T": Fraction(10**12),
+    "P": Fraction(10**15),
+    "E": Fraction(10**18),
+    "Ki": Fraction(2**10),
+    "Mi": Fraction(2**20),
+    "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40),
+    "Pi": Fraction(2**50),
+    "Ei": Fraction(2**60),
+}
+
+
+class Invalid(ValueError):
+    """The document breaks a rule; ``field`` names the field (a dotted path),
+    and ``str()`` reads as the server's 422 does: ``field: message``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+# -- the documents apply sends -------------------------------------------------
+
+
+def node(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A node's registration as the server stores it: id, capacity, labels, simulated."""
+    _only(body, ("id", "capacity", "labels", "simulated"))
+    if "id" not in body:
+        raise Invalid("id", f"is required: {ID_RULE}")
+    return {
+        "id": valid_id(body["id"]),
+        "capacity": resources(body["capacity"], "capacity", DEFAULT_CAPACITY) if "capacity" in body else dict(DEFAULT_CAPACITY),
+        "labels": labels(body["labels"]) if "labels" in body else {},
+        "simulated": _bool(body["simulated"], "simulated") if "simulated" in body else True,
+    }
+
+
+def task(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A task as the server stores it: id (None: the server picks one), name
+    (None: the server's default), and the template fields."""
+    _only(body, ("id", "name", *TEMPLATE_FIELDS))
+    name = body.get("name")
+    if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= MAX_NAME or "\x00" in name):
+        raise Invalid("name", f"must be a string of 1-{MAX_NAME} characters")
+    fields = _template_fields(body, "")
+    return {"id": valid_id(body["id"]) if body.get("id") is not None else None, "name": name, **fields}
+
+
+def deployment(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A deployment as the server stores it: id, replicas, template."""
+    _only(body, ("id", "replicas", "template"))
+    if "id" not in body:
+        raise Invalid("id", f"is required: {ID_RULE}, at most {MAX_DEPLOYMENT_ID} characters")
+    return {
+        "id": deployment_id(body["id"]),
+        "replicas": replicas(body["replicas"]) if "replicas" in body else 1,
+        "template": task_template(body["template"]) if "template" in body else _template_fields({}, ""),
+    }
+
+
+# -- fields ----------------------------------------------------------------------
+
+
+def valid_id(value: object, field: str = "id") -> str:
+    if not isinstance(value, str):
+        raise Invalid(field, f"must be a string of {ID_RULE}")
+    if not _ID.fullmatch(value):
+        shown = value if len(value) <= 70 else value[:70] + "..."
+        raise Invalid(field, f"'{shown}' is not a valid id: use {ID_RULE}")
+    return value
+
+
+def deployment_id(value: object, field: str = "id") -> str:
+    value = valid_id(value, field)
+    if len(value) > MAX_DEPLOYMENT_ID:
+        raise Invalid(
+            field,
+            f"'{value[:70]}' is {len(value)} characters; deployment ids are at most {MAX_DEPLOYMENT_ID}, "
+            "so that the ids of its tasks ('<id>-' and 5 characters) stay within 63",
+        )
+    return value
+
+
+def labels(value: object, field: str = "labels") -> dict[str, str]:
+    mapping = _object(value, field)
+    if len(mapping) > MAX_LABELS:
+        raise Invalid(field, f"at most {MAX_LABELS} labels, got {len(mapping)}")
+    result = {}
+    for key, val in mapping.items():
+        prefix, slash, name = key.rpartition("/")
+        if not _LABEL_NAME.fullmatch(name) or (slash and not _LABEL_PREFIX.fullmatch(prefix)):
+            raise Invalid(
+                f"{field}.{key[:70]}",
+                "label keys are an optional DNS prefix and '/', then 1-63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit",
+            )
+        if not isinstance(val, str) or not _LABEL_VALUE.fullmatch(val):
+            raise Invalid(
+                f"{field}.{key}",
+                "label values are strings of at most 63 letters, digits, '-', '_' or '.', "
+                "starting and ending with a letter or digit (or empty)",
+            )
+        result[key] = val
+    return result
+
+
+def resources(value: object, field: str, default: Mapping[str, int]) -> dict[str, int]:
+    """``{"cpu": millicores, "memory": MiB}``; a missing one takes ``default``'s."""
+    mapping = _object(value, field)
+    _only(mapping, ("cpu", "memory"), f"{field}.")
+    cpu = cpu_millicores(mapping["cpu"], f"{field}.cpu") if "cpu" in mapping else default["cpu"]
+    memory = memory_mib(mapping["memory"], f"{field}.memory") if "memory" in mapping else default["memory"]
+    return {"cpu": cpu, "memory": memory}
+
+
+def cpu_millicores(value: object, field: str = "cpu") -> int:
+    return _integer(value, field, "millicores", MAX_CPU, lambda text: math.ceil(parse_quantity(text, field) * 1000))
+
+
+def memory_mib(value: object, field: str = "memory") -> int:
+    return _integer(value, field, "MiB", MAX_MEMORY, lambda text: math.ceil(parse_quantity(text, field) / 2**20))
+
+
+def parse_quantity(text: str, field: str) -> Fraction:
+    """A Kubernetes quantity (no exponents) as an exact fraction of base units."""
+    match = _QUANTITY.fullmatch(text) if len(text) <= 64 else None
+    if match is None:
+        raise Invalid(field, f"'{text[:64]}' is not a quantity like '500m', '2', '512Mi' or '8Gi'")
+    number, suffix = match.groups()
+    return Fraction(number) * _SUFFIXES[suffix or ""]
+
+
+def task_template(value: object, field: str = "template") -> dict[str, Any]:
+    mapping = _object(value, field)
+    _only(mapping, TEMPLATE_FIELDS, f"{field}.")
+    return _template_fields(mapping, f"{field}.")
+
+
+def replicas(value: object, field: str = "replicas") -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(field, f"must be an integer from 0 to {MAX_REPLICAS}, not {json_type_name(value)}")
+    if not 0 <= value <= MAX_REPLICAS:
+        raise Invalid(field, f"must be an integer from 0 to {MAX_REPLICAS}, got {str(value)[:40]}")
+    return value
+
+
+def duration(value: object, field: str = "duration") -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        isinstance(value, float) and not math.isfinite(value)
+    ):
+        raise Invalid(field, "must be a number of seconds")
+    if not 0 <= value <= MAX_DURATION:
+        raise Invalid(field, f"must be between 0 and {MAX_DURATION:.0f} seconds, got {str(value)[:40]}")
+    return float(value)
+
+
+def outcome(value: object, field: str = "outcome") -> str:
+    if value not in OUTCOMES:
+        raise Invalid(field, f"must be 'succeeded' or 'failed', not {value!r}"[:200])
+    return str(value)
+
+
+def json_type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _template_fields(body: Mapping[str, Any], where: str) -> dict[str, Any]:
+    return {
+        "resources": resources(body["resources"], f"{where}resources", {"cpu": 0, "memory": 0})
+        if "resources" in body else {"cpu": 0, "memory": 0},
+        "node_selector": labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
+        "duration": duration(body.get("duration"), f"{where}duration"),
+        "outcome": outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else "succeeded",
+    }
+
+
+def _integer(value: object, field: str, unit: str, maximum: int, from_text: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise Invalid(field, f"must be an integer ({unit}) or a quantity string, not {type(value).__name__}")
+    amount = value if isinstance(value, int) else from_text(value)
+    if amount < 0:
+        raise Invalid(field, f"must not be negative, got {value}")
+    if amount > maximum:
+        raise Invalid(field, f"must be at most {maximum} {unit}, got {value}")
+    return amount
+
+
+def _only(body: Mapping[str, Any], allowed: tuple[str, ...], where: str = "") -> None:
+    """Refuse unknown fields, naming every one (``field`` is the first)."""
+    if body.keys() <= frozenset(allowed):
+        return
+    unknown = [f"{where}{key}" for key in body if key not in allowed]
+    shown = ", ".join(f"'{name[:80]}'" for name in unknown[:10]) + (", ..." if len(unknown) > 10 else "")
+    noun = "field" if len(unknown) == 1 else "fields"
+    raise Invalid(unknown[0], f"unknown {noun} {shown}; allowed: {', '.join(allowed)}")
+
+
+def _object(value: object, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(field, f"must be a JSON object, not {json_type_name(value)}")
+    return value
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(field, f"must be true or false, not {json_type_name(value)}")
+    return value

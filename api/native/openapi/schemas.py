@@ -1,0 +1,369 @@
+"""The components of the OpenAPI document: the schemas of every body, the
+shared error answers and headers.
+
+The rules of the boundary (:mod:`api.native.validation`, :mod:`api.quantity`)
+are written again here as JSON Schema, with their limits imported so that a
+changed limit changes the document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.native.events import KINDS
+from api.native.validation import MAX_DURATION, MAX_LABELS, MAX_NAME
+from api.quantity import MAX_CPU, MAX_MEMORY
+
+# The rules of api/native/validation.py and api/quantity.py as JSON Schema patterns.
+# They are anchored because JSON Schema patterns match anywhere in a string.
+ID_PATTERN = r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$"
+QUANTITY_PATTERN = r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$"
+LABEL_KEY_PATTERN = (
+    r"^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?/)?"  # optional DNS prefix and '/'
+    r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"
+)
+LABEL_VALUE_PATTERN = r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$"
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"*[0-9]{1,18}"*)\s*$'
+MAX_VERSION = 2**63 - 1
+STATUSES = ["pending", "scheduled", "running", "succeeded", "failed"]
+OUTCOMES = ["succeeded", "failed"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def components() -> dict[str, Any]:
+    """The document's ``components``: schemas, responses and headers."""
+    return {
+        "schemas": {**_schemas(), **_deployment_schemas()},
+        "responses": _responses(),
+        "headers": {
+            "ETag": {"description": "The record's version, quoted: `\"5\"`.", "required": True,
+                     "schema": {"type": "string", "pattern": '^"[0-9]+"$'}},
+            "Location": {"description": "The new record's path.", "required": True, "schema": {"type": "string"}},
+            "Retry-After": {"description": "Seconds to wait before retrying.", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        },
+    }
+
+
+def _schemas() -> dict[str, Any]:
+    cpu = {
+        "description": "CPU: an integer is millicores; a string is a Kubernetes quantity in cores "
+        f"(`\"500m\"` = 500, `\"2\"` = 2000), rounded up. At most {MAX_CPU} millicores, whichever way "
+        "it is written; integers without a fraction (500, not 500.0).",
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": MAX_CPU},
+            {"type": "string", "pattern": QUANTITY_PATTERN, "maxLength": 64},
+        ],
+    }
+    memory = {
+        "description": "Memory: an integer is MiB; a string is a Kubernetes quantity in bytes "
+        f"(`\"512Mi\"` = 512, `\"1G\"` = 954), rounded up. At most {MAX_MEMORY} MiB, whichever way it "
+        "is written; integers without a fraction (512, not 512.0).",
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": MAX_MEMORY},
+            {"type": "string", "pattern": QUANTITY_PATTERN, "maxLength": 64},
+        ],
+    }
+    time = {"type": "string", "format": "date-time", "description": "RFC 3339, UTC, milliseconds."}
+    optional_time = {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "RFC 3339, UTC; null until it happens.",
+    }
+    version = {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": MAX_VERSION,
+        "description": "The record's version; grows on every change. Also the ETag. Written as an integer "
+        "(5, not 5.0).",
+    }
+    expected_version = {
+        **version,
+        "description": "The version the client expects (409 if stale), as an integer (5, not 5.0).",
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "description": "Every error: a title and a description naming the field or id at fault.",
+            "required": ["title", "description"],
+            "properties": {
+                "title": {"type": "string", "minLength": 1},
+                "description": {"type": "string", "minLength": 1},
+            },
+            "additionalProperties": False,
+        },
+        "ValidationError": {
+            "type": "object",
+            "description": "JSON that breaks a rule; `field` names it (a dotted path such as `capacity.cpu`).",
+            "required": ["title", "description", "field"],
+            "properties": {
+                "title": {"type": "string", "minLength": 1},
+                "description": {"type": "string", "minLength": 1},
+                "field": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "leader", "store"],
+            "properties": {
+                "status": {"const": "ok"},
+                "leader": {
+                    "type": "boolean",
+                    "description": "Whether this process runs the controller and the simulated nodes now "
+                                   "(with an etcd store, the one elected process; otherwise always true).",
+                },
+                "store": {"enum": ["memory", "sqlite", "etcd"]},
+            },
+            "additionalProperties": False,
+        },
+        # Input: what clients send.
+        "ResourcesInput": {
+            "type": "object",
+            "properties": {"cpu": cpu, "memory": memory},
+            "additionalProperties": False,
+        },
+        "Labels": {
+            "type": "object",
+            "description": "Kubernetes labels: `[prefix/]name` keys, values of at most 63 characters.",
+            "maxProperties": MAX_LABELS,
+            "propertyNames": {"pattern": LABEL_KEY_PATTERN},
+            "additionalProperties": {"type": "string", "pattern": LABEL_VALUE_PATTERN},
+        },
+        "NodeCreate": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "id": {"type": "string", "pattern": ID_PATTERN},
+                "capacity": {
+                    **_ref("ResourcesInput"),
+                    "description": "Defaults to cpu 4000 (millicores), memory 8192 (MiB); "
+                    "a missing one keeps its default.",
+                },
+                "labels": _ref("Labels"),
+                "simulated": {"type": "boolean", "default": True},
+            },
+            "additionalProperties": False,
+        },
+        "NodeUpdate": {
+            "type": "object",
+            "description": "Any of these; the others stay as they are.",
+            "properties": {
+                "healthy": {"type": "boolean"},
+                "schedulable": {"type": "boolean"},
+                "labels": {**_ref("Labels"), "description": "Replaces all labels."},
+                "version": expected_version,
+            },
+            "additionalProperties": False,
+        },
+        "TaskCreate": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": ["string", "null"],
+                    "pattern": ID_PATTERN,
+                    "description": "Made by the server (`task-` and 12 hex digits) when missing or null.",
+                },
+                "name": {
+                    "type": ["string", "null"],
+                    "minLength": 1,
+                    "maxLength": MAX_NAME,
+                    "pattern": "^[^\\u0000]*$",
+                    "description": "Defaults to the id.",
+                },
+                "resources": {**_ref("ResourcesInput"), "description": "Requests; default 0."},
+                "node_selector": {**_ref("Labels"), "description": "Labels a node must have."},
+                "duration": {
+                    "type": ["number", "null"],
+                    "minimum": 0,
+                    "maximum": MAX_DURATION,
+                    "description": "Seconds a simulated node runs the task; null or missing: until deleted or failed.",
+                },
+                "outcome": {
+                    "type": ["string", "null"],
+                    "enum": [*OUTCOMES, None],
+                    "description": "How the task ends after `duration`; default succeeded.",
+                },
+            },
+            "additionalProperties": False,
+        },
+        "TaskStatusUpdate": {
+            "type": "object",
+            "description": "Progress reported by an external agent: scheduled->running, running->succeeded|failed, "
+            "any non-final status->failed.",
+            "required": ["status"],
+            "properties": {
+                "status": {"type": "string", "enum": STATUSES},
+                "version": expected_version,
+            },
+            "additionalProperties": False,
+        },
+        "VersionOnly": {
+            "type": "object",
+            "properties": {"version": expected_version},
+            "additionalProperties": False,
+        },
+        # Output: what the server answers.
+        "Resources": {
+            "type": "object",
+            "description": "cpu in millicores, memory in MiB.",
+            "required": ["cpu", "memory"],
+            "properties": {"cpu": {"type": "integer", "minimum": 0}, "memory": {"type": "integer", "minimum": 0}},
+            "additionalProperties": False,
+        },
+        "StringMap": {"type": "object", "additionalProperties": {"type": "string"}},
+        "Node": {
+            "type": "object",
+            "required": [
+                "id", "healthy", "schedulable", "simulated", "capacity", "allocated", "labels",
+                "last_heartbeat", "created_at", "version",
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": ID_PATTERN},
+                "healthy": {"type": "boolean"},
+                "schedulable": {"type": "boolean", "description": "False when cordoned."},
+                "simulated": {"type": "boolean"},
+                "capacity": _ref("Resources"),
+                "allocated": {
+                    **_ref("Resources"),
+                    "description": "What the node's scheduled and running tasks request.",
+                },
+                "labels": _ref("StringMap"),
+                "last_heartbeat": time,
+                "created_at": time,
+                "version": version,
+            },
+            "additionalProperties": False,
+        },
+        "Task": {
+            "type": "object",
+            "required": [
+                "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
+                "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "version",
+                "owner", "template_hash",
+            ],
+            "properties": {
+                "id": {"type": "string", "pattern": ID_PATTERN},
+                "name": {"type": "string"},
+                "status": {"type": "string", "enum": STATUSES},
+                "node": {"type": ["string", "null"], "description": "The node it is bound to, if any."},
+                "resources": _ref("Resources"),
+                "node_selector": _ref("StringMap"),
+                "duration": {"type": ["number", "null"], "minimum": 0, "description": "Seconds."},
+                "outcome": {"type": "string", "enum": OUTCOMES},
+                "attempts": {"type": "integer", "minimum": 0, "description": "How many times it was placed on a node."},
+                "message": {"type": "string", "description": "Why a pending task is waiting."},
+                "created_at": time,
+                "scheduled_at": optional_time,
+                "started_at": optional_time,
+                "finished_at": optional_time,
+                "version": version,
+                "owner": {"type": ["string", "null"], "description": "The deployment that made it, if any."},
+                "template_hash": {"type": ["string", "null"], "description": "Which template of its deployment."},
+            },
+            "additionalProperties": False,
+        },
+        "Event": {
+            "type": "object",
+            "required": ["seq", "time", "kind", "object", "reason", "message"],
+            "properties": {
+                "seq": {"type": "integer", "minimum": 1, "description": "Grows by one per event."},
+                "time": time,
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "object": {"type": "string", "description": "The id of the node, task or deployment."},
+                "reason": {
+                    "type": "string",
+                    "description": "Nodes: Registered, Unhealthy, Recovered, Cordoned, Uncordoned, Deleted; tasks: "
+                    "Created, Scheduled, FailedScheduling, Started, Succeeded, Failed, Rescheduled, Deleted.",
+                },
+                "message": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+    }
+
+
+def _responses() -> dict[str, Any]:
+    error = _ref("Error")
+    return {
+        "BadRequest": _json(error, "The body is not a JSON object (malformed, empty, NaN, duplicate keys, nested "
+                            "too deep, not an object; POST /tasks also takes an array of 1 to 1000), or a query "
+                            "parameter or header is malformed."),
+        "NotFound": _json(error, "No such node or task; the description names the id."),
+        "MethodNotAllowed": _json(error, "The route does not take this method; `Allow` lists those it takes.",
+                                  {"Allow": {"schema": {"type": "string"}, "required": True}}),
+        "Conflict": _json(error, "The id is taken, the version is stale (the description gives the current one), "
+                          "or the status transition is not allowed."),
+        "Gone": _json(error, "`since` is older than the oldest event kept: list without it, then watch."),
+        "ContentTooLarge": _json(error, "The body is over 1 MiB."),
+        "UnsupportedMediaType": _json(error, "The Content-Type is not JSON."),
+        "Invalid": _json(_ref("ValidationError"), "JSON that breaks a rule (wrong type, out of range, unknown "
+                         "field, bad id); `field` names it."),
+        "Unavailable": _json(error, "The control plane did not answer within the request timeout; retry.",
+                             {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}),
+    }
+
+
+
+def _deployment_schemas() -> dict[str, Any]:
+    template = {
+        "type": "object",
+        "description": "What every task of the deployment looks like.",
+        "properties": {
+            "resources": _ref("ResourcesInput"),
+            "node_selector": _ref("Labels"),
+            "duration": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION},
+            "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
+        },
+        "additionalProperties": False,
+    }
+    replicas = {"type": "integer", "minimum": 0, "maximum": 10000, "description": "How many non-final tasks to keep."}
+    deployment_id = {
+        "type": "string",
+        "pattern": "^[a-z0-9]([a-z0-9.-]{0,55}[a-z0-9])?$",
+        "description": "An id of at most 57 characters, so that its tasks' '<id>-xxxxx' ids stay within 63.",
+    }
+    return {
+        "TaskTemplate": template,
+        "DeploymentCreate": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": deployment_id, "replicas": replicas, "template": _ref("TaskTemplate")},
+            "additionalProperties": False,
+        },
+        "DeploymentUpdate": {
+            "type": "object",
+            "properties": {"replicas": replicas, "template": _ref("TaskTemplate"),
+                           "version": {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}},
+            "additionalProperties": False,
+        },
+        # Open (no additionalProperties: false) until the feature's API settles.
+        "Deployment": {
+            "type": "object",
+            "required": ["id", "replicas", "template", "ready", "available", "version"],
+            "properties": {
+                "id": {"type": "string", "pattern": ID_PATTERN},
+                "replicas": {"type": "integer", "minimum": 0},
+                "template": {"type": "object"},
+                "ready": {"type": "integer", "minimum": 0, "description": "Running replicas."},
+                "available": {"type": "integer", "minimum": 0},
+                "template_hash": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "version": {"type": "integer", "minimum": 0},
+            },
+        },
+    }

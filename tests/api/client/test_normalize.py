@@ -1,0 +1,170 @@
+"""The client's copy of the server's rules (api.client.normalize) held to the
+server's own (api.native.validation, api.native.serialize, api.quantity): the
+same documents give the same stored fields, and the same errors with the same
+field and message, so ``apply`` decides created/configured/unchanged and
+words its refusals exactly as the server would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from actors.domain import models, rollout
+from actors.domain.errors import ValidationError
+from api import quantity
+from api.client import normalize
+from api.native import serialize, validation
+
+
+def server(kind: str, body: dict[str, Any]) -> Any:
+    """What the server makes of ``body``, as the client's normaliser answers it."""
+    try:
+        if kind == "node":
+            spec = validation.node_spec(body)
+            return {"id": spec.id, "capacity": serialize.resources(spec.capacity), "labels": dict(spec.labels),
+                    "simulated": spec.simulated}
+        if kind == "task":
+            spec = validation.task_spec(body)
+            return {"id": spec.id, "name": spec.name, "resources": serialize.resources(spec.resources),
+                    "node_selector": dict(spec.node_selector), "duration": spec.duration,
+                    "outcome": spec.outcome.value}
+        spec = validation.deployment_spec(body)
+        return {"id": spec.id, "replicas": spec.replicas, "template": serialize.template(spec.template)}
+    except ValidationError as exc:
+        return ("invalid", exc.field, exc.message, str(exc))
+
+
+def client(kind: str, body: dict[str, Any]) -> Any:
+    try:
+        return {"node": normalize.node, "task": normalize.task, "deployment": normalize.deployment}[kind](body)
+    except normalize.Invalid as exc:
+        return ("invalid", exc.field, exc.message, str(exc))
+
+
+def test_the_limits_are_the_servers():
+    assert normalize.MAX_CPU == quantity.MAX_CPU
+    assert normalize.MAX_MEMORY == quantity.MAX_MEMORY
+    assert normalize.MAX_LABELS == validation.MAX_LABELS
+    assert normalize.MAX_NAME == validation.MAX_NAME
+    assert normalize.MAX_DURATION == validation.MAX_DURATION
+    assert normalize.MAX_REPLICAS == validation.MAX_REPLICAS
+    assert normalize.MAX_DEPLOYMENT_ID == rollout.MAX_DEPLOYMENT_ID
+    assert normalize.DEFAULT_CAPACITY == serialize.resources(models.DEFAULT_CAPACITY)
+    assert normalize.OUTCOMES == tuple(s.value for s in models.OUTCOMES)
+    assert normalize.TEMPLATE_FIELDS == validation.TEMPLATE_FIELDS
+    assert normalize.ID_RULE == validation.ID_RULE
+
+
+CASES = [
+    ("node", {"id": "n1"}),
+    ("node", {"id": "n1", "capacity": {"cpu": "500m", "memory": "512Mi"}}),
+    ("node", {"id": "n1", "capacity": {"cpu": "1.5"}}),
+    ("node", {"id": "n1", "capacity": {"memory": "1G"}, "labels": {"zone": "a", "example.com/disk": "ssd"}}),
+    ("node", {"id": "n1", "capacity": {"cpu": 2000, "memory": 4096}, "simulated": False}),
+    ("node", {"id": "n1", "capacity": {"cpu": "0.0001"}}),  # rounded up to 1
+    ("node", {"id": "n1", "capacity": {"cpu": "+.5", "memory": "1048577"}}),
+    ("node", {}),
+    ("node", {"id": "N1"}),
+    ("node", {"id": 5}),
+    ("node", {"id": "-n"}),
+    ("node", {"id": "n" * 64}),
+    ("node", {"id": "n1", "capacity": {"cpu": -1}}),
+    ("node", {"id": "n1", "capacity": {"cpu": 10**9 + 1}}),
+    ("node", {"id": "n1", "capacity": {"cpu": "1e3"}}),
+    ("node", {"id": "n1", "capacity": {"cpu": 1.5}}),
+    ("node", {"id": "n1", "capacity": {"cpu": True}}),
+    ("node", {"id": "n1", "capacity": {"memory": "2000000Ei"}}),
+    ("node", {"id": "n1", "capacity": {"memory": "1" * 65}}),
+    ("node", {"id": "n1", "capacity": {"gpu": 1}}),
+    ("node", {"id": "n1", "capacity": []}),
+    ("node", {"id": "n1", "labels": {"-bad": "x"}}),
+    ("node", {"id": "n1", "labels": {"ok": "not ok"}}),
+    ("node", {"id": "n1", "labels": {"ok": 1}}),
+    ("node", {"id": "n1", "labels": {f"k{i}": "v" for i in range(65)}}),
+    ("node", {"id": "n1", "simulated": "yes"}),
+    ("node", {"id": "n1", "colour": "red", "size": 1}),
+    ("task", {}),
+    ("task", {"id": "t1", "name": "job", "resources": {"cpu": "250m", "memory": "64Mi"}, "duration": 2,
+              "outcome": "failed", "node_selector": {"zone": "a"}}),
+    ("task", {"id": None, "outcome": None, "duration": None}),
+    ("task", {"id": "t1", "name": ""}),
+    ("task", {"id": "t1", "name": "a\x00b"}),
+    ("task", {"id": "t1", "name": "x" * 254}),
+    ("task", {"id": "t1", "duration": -1}),
+    ("task", {"id": "t1", "duration": float("inf")}),
+    ("task", {"id": "t1", "duration": True}),
+    ("task", {"id": "t1", "duration": 10**20}),
+    ("task", {"id": "t1", "outcome": "running"}),
+    ("task", {"id": "t1", "outcome": ["x"]}),
+    ("task", {"id": "t1", "resources": {"cpu": "1", "memory": "x"}}),
+    ("task", {"id": "T", "resources": {"cpu": "x"}}),  # the resources are read before the id
+    ("task", {"id": "t1", "node_selector": "zone=a"}),
+    ("task", {"id": "t1", "template": {}}),
+    ("deployment", {"id": "web"}),
+    ("deployment", {"id": "web", "replicas": 3, "template": {"resources": {"cpu": "100m"}, "duration": 1.5}}),
+    ("deployment", {"id": "web", "template": {"outcome": "failed", "node_selector": {"disk": "ssd"}}}),
+    ("deployment", {}),
+    ("deployment", {"id": "d" * 58}),
+    ("deployment", {"id": "web", "replicas": -1}),
+    ("deployment", {"id": "web", "replicas": 10_001}),
+    ("deployment", {"id": "web", "replicas": "3"}),
+    ("deployment", {"id": "web", "replicas": False}),
+    ("deployment", {"id": "web", "template": {"id": "x"}}),
+    ("deployment", {"id": "web", "template": []}),
+    ("deployment", {"id": "web", "template": {"resources": {"memory": "-1"}}}),
+    ("deployment", {"id": "web", "selector": {}}),
+]
+
+
+@pytest.mark.parametrize(("kind", "body"), CASES)
+def test_the_client_reads_a_document_as_the_server_does(kind, body):
+    assert client(kind, body) == server(kind, body)
+
+
+# Drawn documents: mostly near-valid, so that every rule is reached.
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**65), 2**65) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+_quantity_text = st.from_regex(
+    r"\+?([0-9]{1,25}(\.[0-9]{0,6})?|\.[0-9]{1,6})(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?", fullmatch=True
+)
+_quantity = _quantity_text | st.integers(-10, 2**41) | st.sampled_from(["", "1.5.2", "5 m", "1e3", "0x10", "-1"]) | _json
+_resources = st.fixed_dictionaries({}, optional={"cpu": _quantity, "memory": _quantity, "gpu": _json}) | _json
+_id = (
+    st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,66}[a-z0-9])?", fullmatch=True)
+    | st.sampled_from(["", "A", "a_b", "-a", "a-", "a" * 57, "a" * 58, "a" * 63, "a" * 64, "é"])
+    | _json
+)
+_label_key = st.from_regex(r"([a-z0-9.-]{1,5}/)?[A-Za-z0-9_.-]{1,6}", fullmatch=True) | st.text(max_size=6)
+_label_value = st.from_regex(r"[A-Za-z0-9_.-]{0,6}", fullmatch=True) | _json
+_labels = st.dictionaries(_label_key, _label_value, max_size=4) | _json
+_duration = st.none() | st.integers(-5, 10**10) | st.floats() | _json
+_outcome = st.sampled_from(["succeeded", "failed", "pending", "SUCCEEDED"]) | _json
+_template_fields = {"resources": _resources, "node_selector": _labels, "duration": _duration, "outcome": _outcome}
+_template = st.fixed_dictionaries({}, optional={**_template_fields, "id": _json}) | _json
+_extra = {"zzz": _json}
+
+_BODIES = {
+    "node": st.fixed_dictionaries(
+        {}, optional={"id": _id, "capacity": _resources, "labels": _labels, "simulated": st.booleans() | _json, **_extra}
+    ),
+    "task": st.fixed_dictionaries(
+        {}, optional={"id": st.none() | _id, "name": st.text(max_size=10) | _json, **_template_fields, **_extra}
+    ),
+    "deployment": st.fixed_dictionaries(
+        {}, optional={"id": _id, "replicas": st.integers(-2, 10_002) | _json, "template": _template, **_extra}
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_BODIES))
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_drawn_documents_are_read_as_the_server_reads_them(kind, data):
+    body = data.draw(_BODIES[kind], label="body")
+    assert client(kind, body) == server(kind, body)
