@@ -246,7 +246,11 @@ class SqliteBackend:
                     self._queue = []
                 for _, _, bell in waiters:
                     bell.put(False)
-                _call_back(batch, exc)
+                # Unavailable, as wait_durable raises: the API answers it with
+                # 503 and Retry-After (a bare sqlite3 error would be a 500).
+                failure = Unavailable(f"the store failed: {exc}")
+                failure.__cause__ = exc
+                _call_back(batch, failure)
                 return
             with self._lock:
                 self._durable = batch[-1][2]
