@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import threading
 import time
 
 import pytest
 import requests
 
 from tests.e2e.processes import ServerProcess, run_cli
+from tests.e2e.watch import Watch
 
 
 STOP_SECONDS = 1.0
@@ -19,33 +19,6 @@ connections and watches included. Measured here: about 0.1 s to exit (the
 server's poll loop wakes every 0.2 s), the watch ending within 2 ms of the
 signal; the bound leaves ten times that for a loaded 2-core machine, and is
 far below the 5 s keep-alive period a watch would otherwise wait out."""
-
-
-class Watch:
-    """``GET /events?watch=true`` read in a thread: ``opened`` is set at
-    its first frame, ``ended`` when the server ends the stream."""
-
-    def __init__(self, url: str) -> None:
-        self.opened, self.ended = threading.Event(), threading.Event()
-        self.ended_at = 0.0
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(url,), daemon=True)
-        self._thread.start()
-
-    def _read(self, url: str) -> None:
-        try:
-            with requests.get(url + "/events", params={"watch": "true"}, stream=True, timeout=30) as stream:
-                for line in stream.iter_lines(decode_unicode=True):
-                    self.lines.append(line)
-                    self.opened.set()
-        except requests.RequestException as exc:
-            self.lines.append(repr(exc))
-        self.ended_at = time.monotonic()
-        self.ended.set()
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
-        assert not self._thread.is_alive()
 
 
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
