@@ -87,6 +87,38 @@ def test_heartbeats_keep_a_real_node_healthy_and_revive_it(control_plane, clock)
     assert control_plane.node_manager.heartbeat("real").get(timeout=5).healthy is True
 
 
+def test_a_restart_gives_real_nodes_one_node_timeout_of_grace(clock, tmp_path):
+    """A node last heard from long before the server started again is not
+    marked unhealthy until one full --node-timeout after the start: it needs
+    that long to find the new process."""
+    from actors.store.backends import open_backend
+    from actors.system import Settings, start_control_plane
+
+    store = f"sqlite:{tmp_path / 'state.db'}"
+    settings = Settings(clock=clock, start_timer=False, node_timeout=40.0)
+    before = start_control_plane(settings, open_backend(store))
+    try:
+        register(before, "real", simulated=False)
+        submit(before, "t1", cpu=100)
+        settle(before)
+        assert task(before, "t1").node == "real"
+    finally:
+        before.stop()
+    clock.advance(300)  # down for far longer than node_timeout
+    after = start_control_plane(settings, open_backend(store))
+    try:
+        clock.advance(40)  # exactly node_timeout since the start: still in grace
+        settle(after)
+        assert after.node_manager.get("real").get(timeout=5).healthy is True
+        assert task(after, "t1").node == "real"
+        clock.advance(1)
+        settle(after)
+        assert after.node_manager.get("real").get(timeout=5).healthy is False
+        assert (task(after, "t1").status, task(after, "t1").node) == (TaskStatus.PENDING, None)  # nowhere else to go
+    finally:
+        after.stop()
+
+
 def test_silent_nodes_are_looked_for_at_most_once_a_second(control_plane, clock):
     register(control_plane, "real", simulated=False)
     clock.advance(40)  # not yet silent for longer than node_timeout (40 s)
