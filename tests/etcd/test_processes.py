@@ -5,6 +5,7 @@ scheduling carries on, and nothing is lost or bound twice."""
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 import time
 import uuid
 
@@ -41,7 +42,25 @@ def leaders(servers: list[ServerProcess]) -> list[ServerProcess]:
     return found
 
 
-def create_tasks(urls: list[str], prefix: str, count: int, acknowledged: set[str]) -> dict[str, tuple[str, int | None]]:
+class Acknowledged:
+    """The ids acknowledged so far, filled by the client threads; the test
+    waits on it for a count (in this process: a condition, not polling)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self._changed = threading.Condition()
+
+    def add(self, task_id: str) -> None:
+        with self._changed:
+            self.ids.add(task_id)
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.ids) >= count, timeout)
+
+
+def create_tasks(urls: list[str], prefix: str, count: int, acknowledged: Acknowledged) -> dict[str, tuple[str, int | None]]:
     """Create ``count`` tasks, each through the next server in turn; a 201
     goes into ``acknowledged`` at once (the test watches it grow). Returns
     each task's server and answer (None: no answer, a dead server)."""
@@ -70,16 +89,16 @@ def test_the_leader_dies_and_every_acknowledged_task_is_scheduled_once(etcd_clus
                                     timeout=10)
             assert created.status_code == 201, created.text
 
-        acknowledged: set[str] = set()
+        acks = Acknowledged()
         urls = [s.url for s in servers]
         with concurrent.futures.ThreadPoolExecutor(5) as pool:
-            before = [pool.submit(create_tasks, urls, f"a{c}", 20, acknowledged) for c in range(3)]
+            before = [pool.submit(create_tasks, urls, f"a{c}", 20, acks) for c in range(3)]
             # Kill the leader while tasks are being created and placed.
-            poll(lambda: len(acknowledged) >= 15, 20, every=0.01)
+            assert acks.wait_for(15, timeout=20), f"only {len(acks.ids)} acknowledged"
             leader.kill()
             killed_at = time.monotonic()
             survivors = [s for s in servers if s is not leader]
-            after = [pool.submit(create_tasks, [s.url for s in survivors], f"b{c}", 20, acknowledged)
+            after = [pool.submit(create_tasks, [s.url for s in survivors], f"b{c}", 20, acks)
                      for c in range(2)]
             [new_leader] = poll(lambda: leaders(survivors) or None, 3 * TTL)
             takeover = time.monotonic() - killed_at
@@ -87,6 +106,7 @@ def test_the_leader_dies_and_every_acknowledged_task_is_scheduled_once(etcd_clus
             sent = {}
             for future in before + after:
                 sent.update(future.result(timeout=60))  # re-raises whatever failed in a client
+        acknowledged = acks.ids
         assert len(sent) == 3 * 20 + 2 * 20
         # Everything sent to a survivor was acknowledged (the leader's death
         # costs a process, not an answer); what went to the dead leader may
