@@ -89,7 +89,10 @@ def gone(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict
 def unavailable(req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict) -> None:
     logger.warning("%s %s: control plane unavailable: %r", req.method, req.path, ex)
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-    description = "the control plane did not answer in time; retry shortly"
+    # A store's refusal says why (a failed disk, etcd's limits); a timeout
+    # or a dead actor has nothing more to say to the client.
+    why = str(ex) if isinstance(ex, Unavailable) and str(ex) else "the control plane did not answer in time"
+    description = f"{why}; retry shortly"
     _respond(req, resp, falcon.HTTP_503, "Service unavailable", description,
              kube={"message": description, "retry_after": RETRY_AFTER_SECONDS})
 

@@ -17,9 +17,18 @@ if [ -z "${ETCD_BINARY:-}" ] && ! command -v etcd >/dev/null 2>&1; then
     fi
     echo "scripts/test: installing etcd-server (Debian) for the etcd tests" >&2
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y -qq etcd-server >/dev/null 2>&1 \
-        || { $SUDO apt-get update -qq >/dev/null 2>&1 && $SUDO apt-get install -y -qq etcd-server >/dev/null; } \
-        || { echo "scripts/test: apt-get install etcd-server failed" >&2; exit 1; }
+    # Quiet when it works; the whole output when it does not.
+    log="$(mktemp)"
+    if ! $SUDO apt-get install -y -qq etcd-server >"$log" 2>&1; then
+        # Perhaps the package lists are stale or missing: update them and try once more.
+        if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq etcd-server; } >>"$log" 2>&1; then
+            cat "$log" >&2
+            rm -f "$log"
+            echo "scripts/test: apt-get install etcd-server failed (output above)" >&2
+            exit 1
+        fi
+    fi
+    rm -f "$log"
     # The package starts a system etcd on 2379 where systemd runs; the tests
     # use members of their own on free ports and do not need it.
 fi

@@ -166,8 +166,10 @@ class SqliteBackend:
         self._durable = revision
         self._writer = threading.Thread(target=self._write_loop, name="SqliteWriter", daemon=True)
         self._writer.start()
-        logger.info("loaded %d nodes, %d tasks and %d deployments from %s (revision %d)",
-                    len(nodes), len(tasks), len(deployments), self.path, revision)
+        # SQLite's own reading of the setting, so the log shows what --fsync did.
+        synchronous = {1: "NORMAL", 2: "FULL"}.get(db.execute("PRAGMA synchronous").fetchone()[0], "other")
+        logger.info("loaded %d nodes, %d tasks and %d deployments from %s (revision %d, synchronous %s)",
+                    len(nodes), len(tasks), len(deployments), self.path, revision, synchronous)
         return Loaded(nodes, tasks, deployments, revision)
 
     def persist(
@@ -246,7 +248,11 @@ class SqliteBackend:
                     self._queue = []
                 for _, _, bell in waiters:
                     bell.put(False)
-                _call_back(batch, exc)
+                # Unavailable, as wait_durable raises: the API answers it with
+                # 503 and Retry-After (a bare sqlite3 error would be a 500).
+                failure = Unavailable(f"the store failed: {exc}")
+                failure.__cause__ = exc
+                _call_back(batch, failure)
                 return
             with self._lock:
                 self._durable = batch[-1][2]

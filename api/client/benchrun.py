@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the project's directory
 DEFAULT_PACKAGE = "scripts.benchmarks"
 KNOWN = ("scheduling", "http", "batch", "latency", "memory")
 """The scenarios of issue #4, in its order; others found in the package follow."""

@@ -24,6 +24,10 @@ import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+"""The project's directory: child processes run there, so ``python -m api.cli``
+imports this checkout, not whichever one the virtualenv was installed from."""
+
 
 @dataclasses.dataclass
 class Run:
@@ -225,7 +229,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", module, "serve", "--port", "0", *level, *args],
             stdout=subprocess.PIPE, stderr=self._log, text=True,
-            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+            cwd=ROOT,
         )
         line = self.process.stdout.readline()  # "orchestrator serving on http://127.0.0.1:PORT"
         if "serving on" not in line:

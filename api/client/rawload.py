@@ -120,12 +120,15 @@ def _factory(name: str) -> Callable[..., tuple[bytes, list[str]]]:
     return getattr(importlib.import_module(module), function)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+"""The project's directory, where the client processes run."""
+
+
 # -- the parent -------------------------------------------------------------------------------
 
 
 def run(plan: Plan) -> Result:
     """Drive ``plan.url`` from ``plan.processes`` client processes and merge what they saw."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     shares = [list(range(p, plan.connections, plan.processes)) for p in range(plan.processes)]
     children = []
     try:
@@ -134,7 +137,7 @@ def run(plan: Plan) -> Result:
                 continue
             child = subprocess.Popen(
                 [sys.executable, "-m", "api.client.rawload"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                text=True, cwd=root,
+                text=True, cwd=ROOT,
             )
             children.append(child)
             config = {

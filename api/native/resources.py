@@ -51,7 +51,8 @@ def _link_next(req: falcon.Request, resp: falcon.Response, more: bool, page: lis
         return
     params = {k: v for k, v in req.params.items() if k != "after"}
     params["after"] = page[-1].id
-    resp.append_link(f"{req.path}?{urllib.parse.urlencode(params, doseq=True)}", "next")
+    # Written out rather than with append_link, which leaves rel=next unquoted.
+    resp.set_header("Link", f'<{req.path}?{urllib.parse.urlencode(params, doseq=True)}>; rel="next"')
 
 
 class Health:

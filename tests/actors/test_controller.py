@@ -87,6 +87,38 @@ def test_heartbeats_keep_a_real_node_healthy_and_revive_it(control_plane, clock)
     assert control_plane.node_manager.heartbeat("real").get(timeout=5).healthy is True
 
 
+def test_a_restart_gives_real_nodes_one_node_timeout_of_grace(clock, tmp_path):
+    """A node last heard from long before the server started again is not
+    marked unhealthy until one full --node-timeout after the start: it needs
+    that long to find the new process."""
+    from actors.store.backends import open_backend
+    from actors.system import Settings, start_control_plane
+
+    store = f"sqlite:{tmp_path / 'state.db'}"
+    settings = Settings(clock=clock, start_timer=False, node_timeout=40.0)
+    before = start_control_plane(settings, open_backend(store))
+    try:
+        register(before, "real", simulated=False)
+        submit(before, "t1", cpu=100)
+        settle(before)
+        assert task(before, "t1").node == "real"
+    finally:
+        before.stop()
+    clock.advance(300)  # down for far longer than node_timeout
+    after = start_control_plane(settings, open_backend(store))
+    try:
+        clock.advance(40)  # exactly node_timeout since the start: still in grace
+        settle(after)
+        assert after.node_manager.get("real").get(timeout=5).healthy is True
+        assert task(after, "t1").node == "real"
+        clock.advance(1)
+        settle(after)
+        assert after.node_manager.get("real").get(timeout=5).healthy is False
+        assert (task(after, "t1").status, task(after, "t1").node) == (TaskStatus.PENDING, None)  # nowhere else to go
+    finally:
+        after.stop()
+
+
 def test_silent_nodes_are_looked_for_at_most_once_a_second(control_plane, clock):
     register(control_plane, "real", simulated=False)
     clock.advance(40)  # not yet silent for longer than node_timeout (40 s)
@@ -193,17 +225,22 @@ def test_a_lost_race_for_a_node_is_retried_not_lost(clock):
     assert datastore.get_task("t1").get(timeout=5).status is TaskStatus.PENDING
 
 
-def test_a_backlog_that_does_not_fit_does_not_hold_up_tasks_that_do(control_plane):
-    register(control_plane, "n1", cpu=1000)
-    for i in range(5):
-        submit(control_plane, f"big{i}", cpu=5000)
-    settle(control_plane)
-    submit(control_plane, "small", cpu=100)
-    result = control_plane.controller.reconcile().get(timeout=5)
-    assert (result.scheduled, result.unschedulable) == (0, 0) or task(control_plane, "small").node == "n1"
-    settle(control_plane)
-    assert task(control_plane, "small").node == "n1"
-    assert all(task(control_plane, f"big{i}").status is TaskStatus.PENDING for i in range(5))
+def test_a_backlog_that_does_not_fit_does_not_hold_up_tasks_that_do(clock):
+    """A plain Controller (no actor reconciling on its own between the
+    test's calls): the one reconcile after ``small`` arrives places it and
+    does not look at the parked backlog again."""
+    datastore = DatastoreActor.start().proxy()
+    scheduler = SchedulerActor.start().proxy()
+    datastore.commit([Create(make_node("n1", cpu=1000))]).get(timeout=5)
+    datastore.commit([Create(make_task(f"big{i}", cpu=5000)) for i in range(5)]).get(timeout=5)
+    controller = Controller(datastore, scheduler, clock)
+    first = controller.reconcile()
+    assert (first.scheduled, first.unschedulable) == (0, 5)
+    datastore.commit([Create(make_task("small", cpu=100))]).get(timeout=5)
+    result = controller.reconcile()
+    assert (result.scheduled, result.unschedulable) == (1, 0)
+    assert datastore.get_task("small").get(timeout=5).node == "n1"
+    assert all(datastore.get_task(f"big{i}").get(timeout=5).status is TaskStatus.PENDING for i in range(5))
 
 
 def test_parked_tasks_are_looked_at_again_when_room_may_have_appeared(control_plane):

@@ -37,9 +37,34 @@ VERSION_FIELD = "version"
 
 STORES = ["memory", "sqlite", "etcd"]
 ALL_STORES_EVERYWHERE = os.environ.get("ORCHESTRATOR_TEST_ALL_STORES") == "1"
-"""The hostile-input and OpenAPI property tests run on memory alone unless
-this is set: they test the API layer, hundreds of cases each, and on every
-store they would add well over a minute to the suite."""
+"""The hostile-input and OpenAPI property tests run whole on every store
+only when this is set (CI's second step, see .ci/run): they test the API
+layer, hundreds of cases each, and whole on SQLite and etcd they would add
+minutes to the suite. Without it they run whole on memory and a sample on
+the others (see :func:`pytest_collection_modifyitems`)."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A module that sets ``SAMPLE_ON_OTHER_STORES = N`` runs every case on
+    memory but only every Nth on SQLite and etcd (a different share on each,
+    the same on every run and xdist worker), unless ALL_STORES_EVERYWHERE."""
+    if ALL_STORES_EVERYWHERE:
+        return
+    seen: dict[tuple[object, str], int] = {}
+    kept, dropped = [], []
+    for item in items:
+        every = getattr(getattr(item, "module", None), "SAMPLE_ON_OTHER_STORES", None)
+        callspec = getattr(item, "callspec", None)
+        store = callspec.params.get("store") if callspec is not None else None
+        if not every or store in (None, "memory"):
+            kept.append(item)
+            continue
+        index = seen[item.module, store] = seen.get((item.module, store), -1) + 1
+        offset = STORES.index(store) * every // len(STORES)
+        (kept if index % every == offset else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(params=STORES)

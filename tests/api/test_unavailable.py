@@ -1,4 +1,6 @@
-"""A request waits on the actors with a timeout and gets a 503, never a hang."""
+"""A request waits on the actors with a timeout and gets a 503, never a hang.
+These test the API layer on a fake control plane; tests/e2e/test_unavailable.py
+has the real actors behind a real server."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import falcon.testing
 import pykka
 
 from api.app import create_app
+from tests.api.conftest import assert_error
 
 
 class StuckManager(pykka.ThreadingActor):
@@ -31,19 +34,36 @@ def test_a_stuck_actor_gives_503_with_retry_after():
     control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
     client = falcon.testing.TestClient(create_app(control_plane, timeout=0.05))
     try:
-        response = client.simulate_get("/nodes")
-        assert response.status_code == 503
+        response = client.simulate_get("/nodes")  # the actor never answers: only the timeout ends the wait
+        error = assert_error(response, 503, "did not answer in time", "retry")
         assert response.headers["Retry-After"] == "1"
-        assert response.json["title"] == "Service unavailable"
-        assert "retry" in response.json["description"]
+        assert error["title"] == "Service unavailable"
     finally:
         release.set()
 
 
-def test_a_stopped_actor_gives_503():
+def test_a_stopped_actor_gives_503_with_retry_after():
     stuck = StuckManager.start(threading.Event()).proxy()
     control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
-    client = falcon.testing.TestClient(create_app(control_plane))
+    client = falcon.testing.TestClient(create_app(control_plane))  # the default timeout: a dead actor fails at once
     stuck.actor_ref.stop()
     response = client.simulate_get("/tasks")
-    assert response.status_code == 503
+    error = assert_error(response, 503, "retry")
+    assert response.headers["Retry-After"] == "1"
+    assert error["title"] == "Service unavailable"
+
+
+def test_a_store_refusal_gives_503_naming_the_reason():
+    """Unavailable from the store (a failed disk, etcd's limits) names why."""
+    from actors.domain.errors import Unavailable
+
+    class RefusingManager(pykka.ThreadingActor):
+        def page(self, *args):
+            raise Unavailable("the store failed: disk I/O error")
+
+    refusing = RefusingManager.start().proxy()
+    control_plane = types.SimpleNamespace(node_manager=refusing, task_manager=refusing, deployment_manager=refusing, wait_durable=lambda r, t: None)
+    client = falcon.testing.TestClient(create_app(control_plane))
+    response = client.simulate_get("/tasks")
+    assert_error(response, 503, "disk I/O error", "retry")
+    assert response.headers["Retry-After"] == "1"

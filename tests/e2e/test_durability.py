@@ -68,11 +68,11 @@ def test_acknowledged_writes_survive_repeated_sigkill(tmp_path):
             enough = threading.Event()
             with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
                 futures = [pool.submit(_client, server.url, c, round_, acked, nodes, enough) for c in range(CLIENTS)]
-                enough.wait(timeout=120)
+                assert enough.wait(timeout=120), f"only {len(acked)} tasks acknowledged in 120 s"
                 server.process.send_signal(signal.SIGKILL)  # mid-flight: clients are still sending
                 for future in futures:
                     future.result(timeout=30)
-            server.process.wait(timeout=10)
+            assert server.process.wait(timeout=10) == -signal.SIGKILL, "the server was not the one killed"
         finally:
             server.kill()
         stored_tasks, stored_nodes = _check_file(path)
@@ -94,7 +94,7 @@ def _state(url: str) -> tuple[list[dict], list[dict]]:
 
 
 def _wait_status(url: str, task_id: str, status: str, timeout: float = 20) -> dict:
-    """Poll with a long-poll-free API: the waits are bounded and short."""
+    """Polls: the server is another process, whose change feed a test cannot wait on."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -143,6 +143,7 @@ def test_a_cluster_resumes_after_a_clean_restart_and_a_crash(tmp_path):
 
 
 def _wait_until_message(url: str, task_id: str) -> None:
+    """Polls: the server is another process, whose change feed a test cannot wait on."""
     import time
 
     deadline = time.monotonic() + 10
@@ -212,43 +213,59 @@ def test_bad_store_files_are_refused_and_left_untouched(tmp_path):
     assert "not writable" in result.stderr or "cannot open" in result.stderr
 
 
+BATCH = 200
+BATCHES = 20  # acknowledged batches before the kill: 4,000 tasks
+
+
 def test_acknowledged_batches_survive_sigkill_whole(tmp_path):
-    # Batches of 200 from 4 clients; SIGKILL mid-flight. Every acknowledged
-    # batch is stored whole, and every stored batch is whole (one transaction).
+    # Batches of 200 from 4 clients; SIGKILL mid-flight. At least 20 batches
+    # were acknowledged, every acknowledged batch is stored whole, and every
+    # stored batch is whole (one transaction).
     path = str(tmp_path / "state.db")
     acked: list[list[str]] = []
+    refused: list[str] = []
     enough = threading.Event()
     server = ServerProcess("--store", f"sqlite:{path}")
 
     def client(c: int) -> None:
+        """Post batches until told to stop; once told, a lost connection is
+        the kill, and before that it is a failure."""
         session = requests.Session()
         try:
             for n in range(10_000):
                 if enough.is_set():
                     return
-                ids = [f"b-{c}-{n}-{i}" for i in range(200)]
-                response = session.post(server.url + "/tasks", json=[{"id": i} for i in ids], timeout=10)
+                ids = [f"b-{c}-{n}-{i}" for i in range(BATCH)]
+                try:
+                    response = session.post(server.url + "/tasks", json=[{"id": i} for i in ids], timeout=10)
+                except requests.RequestException:
+                    if enough.is_set():
+                        return  # killed under us: what was acknowledged must be there
+                    raise
                 if response.status_code == 201:
-                    acked.append(ids)
-                    if len(acked) >= 20:
+                    acked.append(ids)  # list.append is atomic
+                    if len(acked) >= BATCHES:
                         enough.set()
-        except requests.RequestException:
-            pass  # killed under us
+                else:
+                    refused.append(f"{response.status_code}: {response.text[:200]}")
         finally:
             session.close()
 
     try:
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(client, c) for c in range(4)]
-            enough.wait(timeout=120)
-            server.process.send_signal(signal.SIGKILL)
+            assert enough.wait(timeout=120), f"only {len(acked)} batches acknowledged in 120 s"
+            server.process.send_signal(signal.SIGKILL)  # mid-flight: clients are still sending
             for future in futures:
                 future.result(timeout=30)
-        server.process.wait(timeout=10)
+        assert server.process.wait(timeout=10) == -signal.SIGKILL, "the server was not the one killed"
     finally:
         server.kill()
+    assert not refused, f"batches refused before the kill: {refused[:3]}"
+    assert len(acked) >= BATCHES
     stored, _ = _check_file(path)
     assert all(set(ids) <= stored for ids in acked)
     batches = {tuple(task_id.split("-")[1:3]) for task_id in stored}
+    assert len(batches) >= len(acked)
     for c, n in batches:
-        assert {f"b-{c}-{n}-{i}" for i in range(200)} <= stored, f"batch {c}-{n} is stored in part"
+        assert {f"b-{c}-{n}-{i}" for i in range(BATCH)} <= stored, f"batch {c}-{n} is stored in part"

@@ -37,22 +37,24 @@ def closed_port_url() -> str:
 
 
 def test_a_short_run_with_a_failed_node_settles_every_task(server):
+    # Tasks last 0.5-1 s, so when the node fails (before task 100) the
+    # tasks of the last half second still run, a fifth of them on it.
     result = load("--server", server.url, "--nodes", "5", "--tasks", "200", "--clients", "4",
-                  "--duration-range", "0.05,0.2", "--fail-nodes", "1", "--poll-interval", "0.1",
+                  "--duration-range", "0.5,1", "--fail-nodes", "1", "--poll-interval", "0.1",
                   "--prefix", "short", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     tasks = report["tasks"]
     assert (tasks["submitted"], tasks["acknowledged"], tasks["settled"], tasks["lost"]) == (200, 200, 200, 0)
     assert tasks["by_status"] == {"succeeded": 200}
-    assert tasks["rescheduled"] >= 0
+    assert tasks["rescheduled"] > 0, "no task of the failed node was placed again"
     assert report["ok"] and report["errors"] == {}
     assert report["requests"]["POST /tasks"] == {"201": 200}
     assert report["requests"]["PUT /nodes/{id}"] == {"200": 1}
     for key in ("create", "to_scheduled", "to_running", "to_done"):
         figures = report["latency_ms"][key]
         assert figures["count"] == 200 and figures["p50"] <= figures["p95"] <= figures["p99"] <= figures["max"]
-    assert report["latency_ms"]["to_done"]["p50"] >= 50  # includes the task's duration
+    assert report["latency_ms"]["to_done"]["p50"] >= 500  # includes the task's duration
     assert report["throughput"]["creates_per_s"] > 0
     # The node the report names is the one that failed on the server.
     unhealthy = requests.get(server.url + "/nodes?healthy=false", timeout=5).json()

@@ -4,6 +4,7 @@ scheduling carries on, and nothing is lost or bound twice."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import threading
 import time
 import uuid
@@ -41,20 +42,41 @@ def leaders(servers: list[ServerProcess]) -> list[ServerProcess]:
     return found
 
 
-def create_tasks(urls: list[str], prefix: str, count: int, acknowledged: set[str], unknown: set[str]) -> None:
+class Acknowledged:
+    """The ids acknowledged so far, filled by the client threads; the test
+    waits on it for a count (in this process: a condition, not polling)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self._changed = threading.Condition()
+
+    def add(self, task_id: str) -> None:
+        with self._changed:
+            self.ids.add(task_id)
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.ids) >= count, timeout)
+
+
+def create_tasks(urls: list[str], prefix: str, count: int, acknowledged: Acknowledged) -> dict[str, tuple[str, int | None]]:
     """Create ``count`` tasks, each through the next server in turn; a 201
-    is acknowledged, anything else (a dead server) is an unknown outcome."""
-    session = requests.Session()
-    for n in range(count):
-        task_id = f"{prefix}-{n}"
-        try:
-            answer = session.post(urls[n % len(urls)] + "/tasks", json={"id": task_id, "resources": {"cpu": TASK_CPU}},
-                                  timeout=10)
-        except requests.RequestException:
-            unknown.add(task_id)
-            continue
-        (acknowledged if answer.status_code == 201 else unknown).add(task_id)
-    session.close()
+    goes into ``acknowledged`` at once (the test watches it grow). Returns
+    each task's server and answer (None: no answer, a dead server)."""
+    sent: dict[str, tuple[str, int | None]] = {}
+    with requests.Session() as session:
+        for n in range(count):
+            task_id, url = f"{prefix}-{n}", urls[n % len(urls)]
+            try:
+                answer = session.post(url + "/tasks", json={"id": task_id, "resources": {"cpu": TASK_CPU}}, timeout=10)
+            except requests.RequestException:
+                sent[task_id] = (url, None)
+                continue
+            sent[task_id] = (url, answer.status_code)
+            if answer.status_code == 201:
+                acknowledged.add(task_id)
+    return sent
 
 
 def test_the_leader_dies_and_every_acknowledged_task_is_scheduled_once(etcd_cluster):
@@ -67,28 +89,34 @@ def test_the_leader_dies_and_every_acknowledged_task_is_scheduled_once(etcd_clus
                                     timeout=10)
             assert created.status_code == 201, created.text
 
-        acknowledged: set[str] = set()
-        unknown: set[str] = set()
+        acks = Acknowledged()
         urls = [s.url for s in servers]
-        before = [threading.Thread(target=create_tasks, args=(urls, f"a{c}", 20, acknowledged, unknown))
-                  for c in range(3)]
-        for t in before:
-            t.start()
-        # Kill the leader while tasks are being created and placed.
-        poll(lambda: len(acknowledged) >= 15, 20, every=0.01)
-        leader.kill()
-        killed_at = time.monotonic()
-        survivors = [s for s in servers if s is not leader]
-        after = [threading.Thread(target=create_tasks, args=([s.url for s in survivors], f"b{c}", 20, acknowledged,
-                                                             unknown)) for c in range(2)]
-        for t in after:
-            t.start()
-        [new_leader] = poll(lambda: leaders(survivors) or None, 3 * TTL)
-        takeover = time.monotonic() - killed_at
-        assert takeover <= 2 * TTL + 0.5, f"took {takeover:.1f} s to elect a new leader"
-        for t in before + after:
-            t.join(60)
-        assert len(acknowledged) >= 15 + 40  # everything sent to the survivors was acknowledged
+        with concurrent.futures.ThreadPoolExecutor(5) as pool:
+            before = [pool.submit(create_tasks, urls, f"a{c}", 20, acks) for c in range(3)]
+            # Kill the leader while tasks are being created and placed.
+            assert acks.wait_for(15, timeout=20), f"only {len(acks.ids)} acknowledged"
+            leader.kill()
+            killed_at = time.monotonic()
+            survivors = [s for s in servers if s is not leader]
+            after = [pool.submit(create_tasks, [s.url for s in survivors], f"b{c}", 20, acks)
+                     for c in range(2)]
+            [new_leader] = poll(lambda: leaders(survivors) or None, 3 * TTL)
+            takeover = time.monotonic() - killed_at
+            assert takeover <= 2 * TTL + 0.5, f"took {takeover:.1f} s to elect a new leader"
+            sent = {}
+            for future in before + after:
+                sent.update(future.result(timeout=60))  # re-raises whatever failed in a client
+        acknowledged = acks.ids
+        assert len(sent) == 3 * 20 + 2 * 20
+        # Everything sent to a survivor was acknowledged (the leader's death
+        # costs a process, not an answer); what went to the dead leader may
+        # have been, or not.
+        to_survivors = {t: answer for t, (url, answer) in sent.items() if url != leader.url}
+        assert len(to_survivors) >= 40 + 3 * 13  # each a-client sends at most 7 of its 20 to the leader
+        refused = {t: answer for t, answer in to_survivors.items() if answer != 201}
+        assert not refused, f"sent to a survivor and not acknowledged: {refused}"
+        unknown = {t for t, (url, answer) in sent.items() if answer != 201}
+        assert acknowledged == set(sent) - unknown
 
         def all_running():
             tasks = requests.get(new_leader.url + "/tasks", timeout=10).json()

@@ -108,3 +108,16 @@ def test_run_clients_gives_each_thread_its_own_client_and_raises_the_first_error
     with pytest.raises(RuntimeError, match="boom"):
         run_clients("http://127.0.0.1:9", 3, work)  # no request is made: nothing connects
     assert len({id(c) for c in clients}) == 3
+
+
+def test_child_processes_run_in_this_checkout():
+    """Children run ``python -m api...`` in these directories: anywhere but
+    the project's own, they import whichever checkout the virtualenv was
+    installed from (after the move into api/client/ they ran in api/)."""
+    import os
+
+    from api.client import benchrun, loadgen, rawload
+
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert loadgen.ROOT == rawload.ROOT == benchrun.ROOT == project
+    assert os.path.isfile(os.path.join(project, "setup.cfg"))
