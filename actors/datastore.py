@@ -421,7 +421,7 @@ class Datastore:
                 raise VersionConflict(kind, record_id, expected, current.version)
             if op_type is Delete:
                 deletes.append(key)
-                changes.append((current, None))
+                changes.append((replace(current, version=revision), None))  # a delete's revision, for watches
                 continue
             stored = replace(current, version=revision, **op.changes) if op_type is Patch else _stamped(op.record, revision)
             puts.append(stored)

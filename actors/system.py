@@ -14,6 +14,7 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
     API (HTTP threads) --tell--> Datastore (new tasks, through TaskSubmitter's inbox) ; --tell--> Controller
     LeaderElector (a thread, etcd only) --tell--> Controller, Kubelet (when elected)
     Datastore --tell--> EventRecorder (every commit's changes, through an inbox)
+    Datastore --> WatchLog (every commit's changes, appended in its thread; not an actor)
     API --ask--> EventRecorder (list events; watches wait on its EventFeed)
 """
 
@@ -48,6 +49,7 @@ from actors.store.memory import MemoryBackend
 from actors.supervisor import Child, Handle, SupervisorActor, SupervisorProxy
 from actors.task_manager import TaskManagerActor, TaskSubmitter
 from actors.timer import TimerActor, TimerProxy
+from actors.watch_log import WatchLog
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,8 @@ class ControlPlane:
     _order: list[Handle | pykka.ActorProxy] = dataclasses.field(default_factory=list)
     elector: LeaderElector | None = None
     """Set when several processes share the store (etcd)."""
+    watch_log: WatchLog = dataclasses.field(default_factory=WatchLog)
+    """The last changes with their revisions, for Kubernetes watches."""
 
     @property
     def store(self) -> str:
@@ -119,12 +123,18 @@ class ControlPlane:
         calls it before acknowledging a write."""
         self.backend.wait_durable(revision, timeout)
 
+    def end_watches(self) -> None:
+        """End every open watch at once (the native event stream's and the
+        Kubernetes API's): the HTTP server calls it first when stopping."""
+        self.events_feed.close()
+        self.watch_log.close()
+
     def stop(self, timeout: float = 5.0) -> None:
         """End every watch, stop supervising, then stop every actor, newest
         first; safe to call twice."""
         if self.elector is not None:
             self.elector.stop()  # first: another process takes over at once
-        self.events_feed.close()
+        self.end_watches()
         if self.supervisor.actor_ref.is_alive():
             try:
                 self.supervisor.stop_supervising().get(timeout=timeout)
@@ -179,7 +189,13 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         datastore_actor = getattr(backend, "datastore_actor", DatastoreActor)
         datastore: DatastoreProxy = _ping(datastore_actor.start(backend, feed))
         order.append(datastore)
-        datastore.set_on_commit(changes.put).get(timeout=START_TIMEOUT)
+        watch_log = WatchLog(start=datastore.revision.get(timeout=START_TIMEOUT))
+
+        def on_commit(committed: list) -> None:  # in the datastore's thread
+            changes.put(committed)
+            watch_log.append(committed)
+
+        datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
         scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy))
         # The kubelet and the controller call each other (by tell): each
@@ -243,7 +259,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     logger.info("control plane started: policy %s, reconcile every %s s, node timeout %s s",
                 settings.policy, settings.reconcile_interval, settings.node_timeout)
     return ControlPlane(
-        settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore,
+        settings=settings, feed=feed, events_feed=events_feed, events=events, datastore=datastore, watch_log=watch_log,
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
         task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
         backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order, elector=elector,

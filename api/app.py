@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 
 import falcon
@@ -17,6 +18,7 @@ from api.consistency import FreshReads
 from api.native.events import Events
 from api.metrics import MetricsResource, RequestTimer
 from api.native.openapi import OpenAPIDocument
+from api.kube.watch import Watcher
 
 
 def create_app(
@@ -27,8 +29,9 @@ def create_app(
 ) -> falcon.App:
     """A WSGI app serving ``control_plane``; ``timeout`` is how many seconds
     a request waits on the actors before it gets a 503; ``max_watches`` how
-    many event streams may hold a server thread at once; ``tokens`` (token
-    to role) turns access control on."""
+    many watches (the native event stream and Kubernetes watches together)
+    may hold a server thread at once; ``tokens`` (token to role) turns
+    access control on."""
     metrics = getattr(control_plane, "metrics", None)
     middleware: list = [RequestTimer(metrics)] if metrics is not None else []
     if tokens:
@@ -52,12 +55,14 @@ def create_app(
     app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
     if metrics is not None:
         app.add_route("/metrics", MetricsResource(metrics))
+    slots = threading.BoundedSemaphore(max_watches)
     if hasattr(control_plane, "events"):
-        app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches))
+        app.add_route("/events", Events(control_plane.events, control_plane.events_feed, timeout, max_watches,
+                                        slots=slots))
     app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
     app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
     app.add_route("/openapi.json", OpenAPIDocument(app))
-    kube.add_routes(app, control_plane, timeout, durable)
+    kube.add_routes(app, control_plane, timeout, durable, Watcher(control_plane.watch_log, slots, max_watches))
     errors.register(app)
     return app
 

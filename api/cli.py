@@ -151,7 +151,7 @@ def serve(args: argparse.Namespace) -> int:
         server = Server(
             create_app(control_plane, max_watches=max_watches, tokens=tokens),
             host=args.host, port=args.port, threads=args.threads,
-            on_stop=[control_plane.events_feed.close],
+            on_stop=[control_plane.end_watches],
         )
     except BaseException:
         control_plane.stop()

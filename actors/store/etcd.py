@@ -501,7 +501,7 @@ class EtcdDatastore(Datastore):
                 self._tombstones[k] = revision
                 if current is not None:
                     self._remove(kind, record_id)
-                    applied.append((current, None))
+                    applied.append((replace(current, version=revision), None))  # the delete's revision
             else:
                 self._tombstones.pop(k, None)
                 self._store(record)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import falcon
 
 from api.kube import discovery, openapi, resources
+from api.kube.watch import Watcher
 
 
-def add_routes(app: falcon.App, control_plane, timeout: float, durable) -> None:
-    """Mount the Kubernetes API on ``app``."""
+def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher: Watcher) -> None:
+    """Mount the Kubernetes API on ``app``; ``watcher`` serves its watches."""
     revision = lambda: control_plane.feed.revision  # noqa: E731: the list's resourceVersion
     started = control_plane.settings.clock()
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
@@ -30,12 +31,12 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable) -> None:
     app.add_route("/openapi/v3", documents)
     app.add_route("/openapi/v3/api/v1", documents, suffix="core")
     app.add_route("/openapi/v3/apis/{group}/{version}", documents, suffix="group")
-    app.add_route("/api/v1/namespaces", resources.Namespaces(revision, timeout, started))
-    app.add_route("/api/v1/namespaces/{namespace}", resources.Namespace(revision, timeout, started))
-    app.add_route("/api/v1/nodes", resources.Nodes(nodes, revision, timeout, durable))
-    app.add_route("/api/v1/nodes/{name}", resources.Node(nodes, revision, timeout, durable))
-    pods = resources.Pods(tasks, submitter, revision, timeout, durable)
+    app.add_route("/api/v1/namespaces", resources.Namespaces(revision, timeout, watcher, started))
+    app.add_route("/api/v1/namespaces/{namespace}", resources.Namespace(revision, timeout, watcher, started))
+    app.add_route("/api/v1/nodes", resources.Nodes(nodes, revision, timeout, watcher, durable))
+    app.add_route("/api/v1/nodes/{name}", resources.Node(nodes, revision, timeout, watcher, durable))
+    pods = resources.Pods(tasks, submitter, revision, timeout, watcher, durable)
     app.add_route("/api/v1/pods", pods)
     app.add_route("/api/v1/namespaces/{namespace}/pods", pods)
     app.add_route("/api/v1/namespaces/{namespace}/pods/{name}", resources.Pod(tasks, submitter, revision, timeout,
-                                                                              durable))
+                                                                              watcher, durable))

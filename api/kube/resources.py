@@ -20,11 +20,14 @@ from typing import Any
 import falcon
 
 from actors.domain.errors import NotFound, ValidationError
+from actors.domain.models import Node as NodeRecord
 from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
+from actors.domain.models import Task as TaskRecord
 from actors.reply import Reply
 from api import body
 from api.kube import fields, objects, patch, selectors, tables
 from api.kube.status import StatusError, invalid
+from api.kube.watch import Watcher
 from api.native.validation import valid_id
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
@@ -98,9 +101,16 @@ class Lister:
     fields: frozenset[str]
     fields_of: Callable[[Mapping[str, Any]], dict[str, str]]
 
-    def __init__(self, revision: Callable[[], int], timeout: float) -> None:
+    record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
+    render: Callable[[Any], dict[str, Any]]
+
+    def __init__(self, revision: Callable[[], int], timeout: float, watcher: Watcher) -> None:
         self.revision = revision
         self.timeout = timeout
+        self.watcher = watcher
+
+    def in_scope(self, obj: Mapping[str, Any], namespace: str | None) -> bool:
+        return namespace is None or obj["metadata"].get("namespace") == namespace
 
     def respond_one(self, req: falcon.Request, resp: falcon.Response, obj: dict[str, Any]) -> None:
         """One object, or a one-row Table when the client asks for one
@@ -110,20 +120,35 @@ class Lister:
             return
         resp.media = obj
 
-    def respond_list(self, req: falcon.Request, resp: falcon.Response, items: Iterable[dict[str, Any]]) -> None:
-        if req.get_param("watch") not in (None, "false", "0"):
-            raise StatusError(400, f"watch is not served for {self.resource} yet: list without ?watch", "BadRequest")
+    def respond_list(self, req: falcon.Request, resp: falcon.Response, items: Callable[[], Iterable[dict[str, Any]]],
+                     namespace: str | None = None) -> None:
+        """A list (or a Table) of what ``items()`` gives that the request's
+        selectors choose; with ``?watch=true``, a watch stream instead."""
         try:
             by_label = selectors.label_selector(req.get_param("labelSelector"))
             by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
         except selectors.SelectorError as exc:
             raise StatusError(400, f"unable to parse requirement: {exc}", "BadRequest") from None
+
+        def matches(item: Mapping[str, Any]) -> bool:
+            return (self.in_scope(item, namespace)
+                    and (by_label is None or by_label(item["metadata"].get("labels") or {}))
+                    and (by_field is None or by_field(type(self).fields_of(item))))
+
+        if req.get_param("watch") in ("true", "1"):
+            record_type = self.record_type
+            self.watcher.respond(
+                req, resp, list_now=items, render=type(self).render, matches=matches,
+                relevant=lambda change: type(change.after if change.after is not None else change.before)
+                is record_type,
+                bookmark_kind=("v1", self.kind),
+                present=(lambda obj: tables.table(self.resource, [obj], {
+                    "resourceVersion": obj["metadata"]["resourceVersion"]}))
+                if tables.wants_table(req.get_header("Accept")) else (lambda obj: obj),
+            )
+            return
         revision = str(self.revision())
-        chosen = [
-            item for item in items
-            if (by_label is None or by_label(item["metadata"].get("labels", {})))
-            and (by_field is None or by_field(type(self).fields_of(item)))
-        ]
+        chosen = [item for item in items() if matches(item)]
         chosen.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
         chosen, meta = self._page(req, chosen, revision)
         if tables.wants_table(req.get_header("Accept")):
@@ -166,12 +191,12 @@ class Namespaces(Lister):
     resource, kind, fields = "namespaces", "Namespace", NAMESPACE_FIELDS
     fields_of = staticmethod(_fields_of_namespace)
 
-    def __init__(self, revision: Callable[[], int], timeout: float, started: float) -> None:
-        super().__init__(revision, timeout)
+    def __init__(self, revision: Callable[[], int], timeout: float, watcher: Watcher, started: float) -> None:
+        super().__init__(revision, timeout, watcher)
         self.started = started
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.respond_list(req, resp, (objects.namespace(n, self.started) for n in objects.BUILTIN_NAMESPACES))
+        self.respond_list(req, resp, lambda: [objects.namespace(n, self.started) for n in objects.BUILTIN_NAMESPACES])
 
 
 class Namespace(Namespaces):
@@ -183,10 +208,11 @@ class Namespace(Namespaces):
 class Nodes(Lister):
     resource, kind, fields = "nodes", "Node", NODE_FIELDS
     fields_of = staticmethod(_fields_of_node)
+    record_type, render = NodeRecord, staticmethod(objects.node)
 
-    def __init__(self, manager: Any, revision: Callable[[], int], timeout: float,
+    def __init__(self, manager: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
                  durable: Callable[[int, float], None]) -> None:
-        super().__init__(revision, timeout)
+        super().__init__(revision, timeout, watcher)
         self.manager = manager
         self.durable = durable
 
@@ -194,7 +220,7 @@ class Nodes(Lister):
         return future.get(timeout=self.timeout)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.respond_list(req, resp, (objects.node(n) for n in self.ask(self.manager.list())))
+        self.respond_list(req, resp, lambda: [objects.node(n) for n in self.ask(self.manager.list())])
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         manifest = read_manifest(req, resp, "Node")
@@ -325,10 +351,11 @@ def _labels(value: object, kind: str, name: str) -> dict[str, str]:
 class Pods(Lister):
     resource, kind, fields = "pods", "Pod", POD_FIELDS
     fields_of = staticmethod(_fields_of_pod)
+    record_type, render = TaskRecord, staticmethod(objects.pod)
 
-    def __init__(self, manager: Any, submitter: Any, revision: Callable[[], int], timeout: float,
+    def __init__(self, manager: Any, submitter: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
                  durable: Callable[[int, float], None]) -> None:
-        super().__init__(revision, timeout)
+        super().__init__(revision, timeout, watcher)
         self.manager = manager
         self.submitter = submitter
         self.durable = durable
@@ -339,10 +366,7 @@ class Pods(Lister):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
             _check_namespace(namespace)
-            if namespace != objects.DEFAULT_NAMESPACE:
-                self.respond_list(req, resp, [])
-                return
-        self.respond_list(req, resp, (objects.pod(t) for t in self.ask(self.manager.list())))
+        self.respond_list(req, resp, lambda: [objects.pod(t) for t in self.ask(self.manager.list())], namespace)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:

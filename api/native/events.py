@@ -33,13 +33,16 @@ class Events:
         timeout: float,
         max_watches: int = 4,
         keepalive: float = KEEPALIVE_SECONDS,
+        slots: threading.BoundedSemaphore | None = None,
     ) -> None:
+        """``slots``: the watch slots, shared with the Kubernetes API's
+        watches (``max_watches`` of them when not given)."""
         self.recorder = recorder
         self.feed = feed
         self.timeout = timeout
         self.keepalive = keepalive
         self.max_watches = max_watches
-        self._slots = threading.BoundedSemaphore(max_watches)
+        self._slots = slots if slots is not None else threading.BoundedSemaphore(max_watches)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         since = req.get_param_as_int("since", min_value=0) or 0

@@ -10,7 +10,18 @@ import types
 import falcon.testing
 import pykka
 
+from actors.feed import ChangeFeed
+from actors.system import Settings
+from actors.watch_log import WatchLog
 from api.app import create_app
+
+
+def fake_control_plane(manager) -> types.SimpleNamespace:
+    """What create_app reads of a control plane, with ``manager`` behind every route."""
+    return types.SimpleNamespace(
+        node_manager=manager, task_manager=manager, deployment_manager=manager, wait_durable=lambda r, t: None,
+        settings=Settings(), feed=ChangeFeed(), watch_log=WatchLog(),
+    )
 from tests.api.conftest import assert_error
 
 
@@ -31,7 +42,7 @@ class StuckManager(pykka.ThreadingActor):
 def test_a_stuck_actor_gives_503_with_retry_after():
     release = threading.Event()
     stuck = StuckManager.start(release).proxy()
-    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
+    control_plane = fake_control_plane(stuck)
     client = falcon.testing.TestClient(create_app(control_plane, timeout=0.05))
     try:
         response = client.simulate_get("/nodes")  # the actor never answers: only the timeout ends the wait
@@ -44,7 +55,7 @@ def test_a_stuck_actor_gives_503_with_retry_after():
 
 def test_a_stopped_actor_gives_503_with_retry_after():
     stuck = StuckManager.start(threading.Event()).proxy()
-    control_plane = types.SimpleNamespace(node_manager=stuck, task_manager=stuck, deployment_manager=stuck, wait_durable=lambda r, t: None)
+    control_plane = fake_control_plane(stuck)
     client = falcon.testing.TestClient(create_app(control_plane))  # the default timeout: a dead actor fails at once
     stuck.actor_ref.stop()
     response = client.simulate_get("/tasks")
@@ -62,7 +73,7 @@ def test_a_store_refusal_gives_503_naming_the_reason():
             raise Unavailable("the store failed: disk I/O error")
 
     refusing = RefusingManager.start().proxy()
-    control_plane = types.SimpleNamespace(node_manager=refusing, task_manager=refusing, deployment_manager=refusing, wait_durable=lambda r, t: None)
+    control_plane = fake_control_plane(refusing)
     client = falcon.testing.TestClient(create_app(control_plane))
     response = client.simulate_get("/tasks")
     assert_error(response, 503, "disk I/O error", "retry")

@@ -53,7 +53,7 @@ def start_cluster(**settings) -> Cluster:
     control_plane = start_control_plane(Settings(**settings))
     server = Server(
         create_app(control_plane, max_watches=3), host="127.0.0.1", port=0, threads=8,
-        on_stop=[control_plane.events_feed.close],
+        on_stop=[control_plane.end_watches],
     ).start_in_thread()
     return Cluster(control_plane, server, requests.Session())
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
 import shutil
 import subprocess
+import threading
 
 import pytest
 import yaml
@@ -117,3 +119,31 @@ def test_cordon_label_and_delete_reach_the_native_objects(cluster, kubectl):
     assert cluster.get("/tasks/api").status_code == 404
     missing = kubectl("get", "pod", "api", ok=False)
     assert missing.returncode == 1 and 'pods "api" not found' in missing.stderr
+
+
+def test_get_watch_prints_a_row_per_change(cluster, kubectl, tmp_path):
+    cluster.post("/nodes", {"id": "n1"})
+    cluster.post("/tasks", {"id": "first"})
+    env = {**os.environ, "KUBECONFIG": str(tmp_path / "kubeconfig"), "HOME": str(tmp_path)}
+    watcher = subprocess.Popen([KUBECTL, "--cache-dir", str(tmp_path / "cache"), "get", "pods", "-w"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    rows: queue.Queue[str] = queue.Queue()
+    readers = [threading.Thread(target=lambda: [rows.put(line) for line in watcher.stdout], daemon=True)]
+    for reader in readers:
+        reader.start()
+    try:
+        # a row for "first" means kubectl has listed and watches from there: "api" is made after that
+        while rows.get(timeout=20).split()[:1] != ["first"]:
+            pass
+        kubectl("apply", "-f", "-", stdin=POD)
+        statuses = []
+        while "Running" not in statuses:
+            row = rows.get(timeout=20).split()  # kubectl prints each change as it comes
+            if row and row[0] == "api":
+                statuses.append(row[2])
+        assert statuses[0] == "Pending" and statuses[-1] == "Running"
+    finally:
+        watcher.kill()
+        watcher.wait(timeout=10)
+        for reader in readers:
+            reader.join(timeout=10)

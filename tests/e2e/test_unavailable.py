@@ -26,7 +26,7 @@ def serve():
     def start(backend=None):
         cp = start_control_plane(Settings(clock=FakeClock(), start_timer=False), backend)
         server = Server(create_app(cp), host="127.0.0.1", port=0, threads=4,
-                        on_stop=[cp.events_feed.close]).start_in_thread()
+                        on_stop=[cp.end_watches]).start_in_thread()
         started.append((cp, server))
         return cp, server.url
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
+import falcon.testing
 import pytest
 
+from api.app import create_app
 from tests.api.conftest import get_task, post_node, post_task
 from tests.api.kube.conftest import TABLE, assert_status, node_manifest, pod_manifest
 
@@ -344,3 +346,32 @@ def test_unknown_routes_and_methods_answer_statuses(client):
 def test_the_native_api_keeps_its_own_error_form(client):
     body = client.simulate_get("/nodes/nope").json
     assert set(body) == {"title", "description"}
+
+
+# -- tokens -----------------------------------------------------------------------------------
+
+
+def test_tokens_are_kubeconfig_bearer_tokens_and_errors_are_statuses(control_plane):
+    admin, viewer = "admin-token-0123456789", "viewer-token-0123456789"
+    client = falcon.testing.TestClient(create_app(control_plane, tokens={admin: "admin", viewer: "viewer"}))
+    assert_status(client.simulate_get("/api/v1/pods"), 401, "Unauthorized")
+    assert client.simulate_get("/api/v1/pods", headers={"Authorization": f"Bearer {viewer}"}).status_code == 200
+    assert_status(client.simulate_post("/api/v1/namespaces/default/pods", json=pod_manifest(),
+                                       headers={"Authorization": f"Bearer {viewer}"}), 403, "Forbidden", "viewer")
+    created = client.simulate_post("/api/v1/namespaces/default/pods", json=pod_manifest(),
+                                   headers={"Authorization": f"Bearer {admin}"})
+    assert created.status_code == 201
+
+
+def test_kubeconfig_carries_the_server_and_token():
+    import yaml
+
+    from api.client.kubeconfig import kubeconfig
+
+    config = yaml.safe_load(kubeconfig("http://127.0.0.1:9/", "secret-token-0123456789"))
+    assert config["clusters"][0]["cluster"]["server"] == "http://127.0.0.1:9"
+    assert config["users"][0]["user"] == {"token": "secret-token-0123456789"}
+    assert config["contexts"][0]["context"]["namespace"] == "default"
+    assert yaml.safe_load(kubeconfig("http://h:1"))["users"][0]["user"] == {}
+    with pytest.raises(ValueError, match="--server"):
+        kubeconfig("localhost:8080")

@@ -397,10 +397,17 @@ def test_a_bad_id_in_the_path_is_a_json_404(client, rejected, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/nope", "/node", "/nodes/n1/nope", "/tasks/t1/heartbeat", "/api/nodes", "/nodes/n1/heartbeat/x"]
+    "path", ["/", "/nope", "/node", "/nodes/n1/nope", "/tasks/t1/heartbeat", "/v1/nodes", "/nodes/n1/heartbeat/x"]
 )
 def test_an_unknown_route_is_a_json_404_naming_the_path(client, rejected, path):
     rejected(lambda: client.simulate_get(path), 404, path)
+
+
+def test_an_unknown_route_under_the_kubernetes_paths_is_a_status(client):
+    """``/api`` and ``/apis`` belong to the Kubernetes front end: its clients read Status objects."""
+    resp = client.simulate_get("/api/nodes")
+    assert resp.status_code == 404
+    assert resp.json["kind"] == "Status" and resp.json["reason"] == "NotFound" and "/api/nodes" in resp.json["message"]
 
 
 @pytest.mark.parametrize(
