@@ -1,0 +1,1 @@
+"""Tests of actors/: each actor on a fake clock, and the pure rules beside them."""

@@ -1,0 +1,1 @@
+"""Tests against a three-member etcd cluster of their own on loopback (cluster.py)."""

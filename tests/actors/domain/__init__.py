@@ -1,0 +1,1 @@
+"""Tests of actors/domain/: the pure rules, table-driven, no threads."""

@@ -1,0 +1,1 @@
+"""Tests of api/kube/: the Kubernetes API through falcon.testing, and its pure conversions."""
