@@ -269,6 +269,19 @@ class Datastore:
         """Deployments sorted by id."""
         return [self._with_ready(self._deployments[i]) for i in sorted(self._deployments)]
 
+    def deployments_with_tasks(self, deployment_ids: Iterable[str] | None = None) -> list[tuple[Deployment, list[Task]]]:
+        """The deployments (all, sorted by id, or those of ``deployment_ids``
+        that exist), each with every task it owns in creation order: what the
+        Kubernetes API counts a deployment's status and replica sets from.
+        Costs O(their tasks)."""
+        chosen = sorted(self._deployments) if deployment_ids is None else [
+            i for i in deployment_ids if i in self._deployments]
+        return [
+            (self._with_ready(self._deployments[i]),
+             sorted((self._tasks[t] for t in self._owned.get(i, ())), key=self._creation_key))
+            for i in chosen
+        ]
+
     def deployment_view(self, since: int | None = None) -> DeploymentView:
         """Every deployment that changed after revision ``since`` (all of them
         when None), or whose tasks did, with its tasks. Costs O(deployments)

@@ -16,7 +16,7 @@ from typing import Any
 import pykka
 
 from actors.manager import ASK_TIMEOUT, Manager
-from actors.domain.models import Deployment, DeploymentChanges, DeploymentSpec
+from actors.domain.models import Deployment, DeploymentChanges, DeploymentSpec, Task
 from actors.domain.retry import check_version, retry_on_conflict
 from actors.domain.rollout import template_hash
 from actors.store.ops import Create, Delete, DeleteOwnedTasks, Update
@@ -32,6 +32,7 @@ class DeploymentManager(Manager):
             template=spec.template,
             template_hash=template_hash(spec.template),
             created_at=self.clock(),
+            manifest=spec.manifest,
         )
         (stored,) = self.datastore.commit([Create(deployment)]).get(timeout=ASK_TIMEOUT)
         logger.info("deployment %s created: %d replicas", stored.id, stored.replicas)
@@ -43,6 +44,10 @@ class DeploymentManager(Manager):
 
     def list(self) -> list[Deployment]:
         return self.datastore.list_deployments().get(timeout=ASK_TIMEOUT)
+
+    def with_tasks(self, deployment_ids: list[str] | None = None) -> list[tuple[Deployment, list[Task]]]:
+        """Deployments (all, or those of ``deployment_ids`` that exist), each with its tasks."""
+        return self.datastore.deployments_with_tasks(deployment_ids).get(timeout=ASK_TIMEOUT)
 
     def update(self, deployment_id: str, changes: DeploymentChanges, expected_version: int | None = None) -> Deployment:
         """Scale and/or replace the template; no change writes nothing."""
@@ -57,6 +62,8 @@ class DeploymentManager(Manager):
                 updated = dataclasses.replace(
                     updated, template=changes.template, template_hash=template_hash(changes.template)
                 )
+            if changes.manifest is not None:
+                updated = dataclasses.replace(updated, manifest=changes.manifest)
             if updated == deployment:
                 return deployment
             (stored,) = self.datastore.commit([Update(updated, deployment.version)]).get(timeout=ASK_TIMEOUT)

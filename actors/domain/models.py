@@ -134,6 +134,9 @@ class TaskTemplate:
     node_selector: Mapping[str, str] = dataclasses.field(default_factory=dict)
     duration: float | None = None
     outcome: TaskStatus = TaskStatus.SUCCEEDED
+    manifest: Mapping[str, Any] | None = None
+    """The Kubernetes pod template it was read from (``metadata`` and
+    ``spec``), given to every task made from it; None for a native template."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -155,6 +158,9 @@ class Deployment:
     created_at: float = 0.0
     version: int = 0
     ready: int = 0
+    manifest: Mapping[str, Any] | None = None
+    """The Kubernetes Deployment a client sent, without its status (None for
+    one made through the native API); only the Kubernetes front end reads it."""
 
     @property
     def available(self) -> int:
@@ -217,6 +223,7 @@ class DeploymentSpec:
     id: str
     replicas: int = 1
     template: TaskTemplate = dataclasses.field(default_factory=TaskTemplate)
+    manifest: Mapping[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -226,6 +233,7 @@ class DeploymentChanges:
 
     replicas: int | None = None
     template: TaskTemplate | None = None
+    manifest: Mapping[str, Any] | None = None
 
 
 R = TypeVar("R")

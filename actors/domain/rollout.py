@@ -67,16 +67,17 @@ class Plan:
 
 def template_hash(template: TaskTemplate) -> str:
     """10 hex digits that change whenever the template does (like Kubernetes'
-    ``pod-template-hash``). Stable across processes and restarts."""
-    canonical = orjson.dumps(
-        {
-            "resources": [template.resources.cpu, template.resources.memory],
-            "node_selector": dict(template.node_selector),
-            "duration": template.duration,
-            "outcome": template.outcome.value,
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
+    ``pod-template-hash``). Stable across processes and restarts; a template
+    without a Kubernetes manifest hashes as it did before manifests existed."""
+    fields = {
+        "resources": [template.resources.cpu, template.resources.memory],
+        "node_selector": dict(template.node_selector),
+        "duration": template.duration,
+        "outcome": template.outcome.value,
+    }
+    if template.manifest is not None:
+        fields["manifest"] = template.manifest
+    canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 
 
@@ -139,4 +140,5 @@ def new_replica(deployment: Deployment, suffix: str, now: float) -> Task:
         created_at=now,
         owner=deployment.id,
         template_hash=deployment.template_hash,
+        manifest=template.manifest,
     )

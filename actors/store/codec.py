@@ -6,8 +6,8 @@ The stored form is the dataclass's fields as a JSON object (resources as
 loudly: a file that does not decode is not ours to guess about. A field
 missing from the text takes the model's default, so records written before a
 field existed (tasks before ``owner`` and ``template_hash``) still load. A
-task's ``manifest`` is written only when it has one, so the many tasks
-without one cost nothing more.
+``manifest`` (a task's, a template's, a deployment's) is written only when
+there is one, so the many records without one cost nothing more.
 """
 
 from __future__ import annotations
@@ -68,19 +68,25 @@ def _task(t: Task) -> dict[str, Any]:
 
 def _deployment(d: Deployment) -> dict[str, Any]:
     t = d.template
-    return {
+    template = {
+        "resources": {"cpu": t.resources.cpu, "memory": t.resources.memory},
+        "node_selector": dict(t.node_selector),
+        "duration": t.duration,
+        "outcome": t.outcome.value,
+    }
+    if t.manifest is not None:
+        template["manifest"] = t.manifest
+    data = {
         "id": d.id,
         "replicas": d.replicas,
-        "template": {
-            "resources": {"cpu": t.resources.cpu, "memory": t.resources.memory},
-            "node_selector": dict(t.node_selector),
-            "duration": t.duration,
-            "outcome": t.outcome.value,
-        },
+        "template": template,
         "template_hash": d.template_hash,
         "created_at": d.created_at,
         "version": d.version,
     }
+    if d.manifest is not None:
+        data["manifest"] = d.manifest
+    return data
 
 
 def encode(record: Record) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import falcon
 
-from api.kube import discovery, openapi, resources
+from api.kube import apps, discovery, openapi, resources
 from api.kube.watch import Watcher
 
 
@@ -27,6 +27,8 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     app.add_route("/api", discovery.CoreGroup())
     app.add_route("/apis", discovery.Groups())
     app.add_route("/api/v1", discovery.ResourceList("v1"))
+    app.add_route("/apis/apps", discovery.Group("apps"))
+    app.add_route("/apis/apps/v1", discovery.ResourceList("apps/v1"))
     documents = openapi.OpenAPIV3()
     app.add_route("/openapi/v3", documents)
     app.add_route("/openapi/v3/api/v1", documents, suffix="core")
@@ -40,3 +42,15 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     app.add_route("/api/v1/namespaces/{namespace}/pods", pods)
     app.add_route("/api/v1/namespaces/{namespace}/pods/{name}", resources.Pod(tasks, submitter, revision, timeout,
                                                                               watcher, durable))
+    deployments = control_plane.deployment_manager
+    app.add_route("/apis/apps/v1/deployments", apps.Deployments(deployments, revision, timeout, watcher, durable))
+    base = "/apis/apps/v1/namespaces/{namespace}"
+    app.add_route(base + "/deployments", apps.Deployments(deployments, revision, timeout, watcher, durable))
+    app.add_route(base + "/deployments/{name}", apps.Deployment(deployments, revision, timeout, watcher, durable))
+    app.add_route(base + "/deployments/{name}/scale",
+                  apps.DeploymentScale(deployments, revision, timeout, watcher, durable))
+    app.add_route(base + "/deployments/{name}/status",
+                  apps.DeploymentStatus(deployments, revision, timeout, watcher, durable))
+    app.add_route("/apis/apps/v1/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
+    app.add_route(base + "/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
+    app.add_route(base + "/replicasets/{name}", apps.ReplicaSet(deployments, revision, timeout, watcher, durable))

@@ -32,9 +32,16 @@ READ = ["get", "list"]
 # group/version -> [(name, singular, namespaced, kind, verbs, short names)]
 RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
     "v1": [
-        ("namespaces", "namespace", False, "Namespace", READ, ["ns"]),
-        ("nodes", "node", False, "Node", ["create", "delete", "get", "list", "patch"], ["no"]),
-        ("pods", "pod", True, "Pod", ["create", "delete", "get", "list", "patch", "update"], ["po"]),
+        ("namespaces", "namespace", False, "Namespace", READ + ["watch"], ["ns"]),
+        ("nodes", "node", False, "Node", ["create", "delete", "get", "list", "patch", "watch"], ["no"]),
+        ("pods", "pod", True, "Pod", ["create", "delete", "get", "list", "patch", "update", "watch"], ["po"]),
+    ],
+    "apps/v1": [
+        ("deployments", "deployment", True, "Deployment",
+         ["create", "delete", "get", "list", "patch", "update", "watch"], ["deploy"]),
+        ("deployments/scale", "", True, "Scale", ["get", "patch", "update"], []),
+        ("deployments/status", "", True, "Deployment", ["get"], []),
+        ("replicasets", "replicaset", True, "ReplicaSet", ["get", "list", "watch"], ["rs"]),
     ],
 }
 
@@ -48,7 +55,7 @@ def api_resource_list(group_version: str) -> dict[str, Any]:
             {
                 "name": name, "singularName": singular, "namespaced": namespaced, "kind": kind,
                 "verbs": verbs, **({"shortNames": short} if short else {}),
-                **({"categories": ["all"]} if name == "pods" else {}),
+                **({"categories": ["all"]} if name in ("pods", "deployments", "replicasets") else {}),
             }
             for name, singular, namespaced, kind, verbs, short in RESOURCES[group_version]
         ],
@@ -87,6 +94,17 @@ class Groups:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = api_group_list()
+
+
+class Group:
+    """``/apis/{group}``: one group's versions."""
+
+    def __init__(self, name: str) -> None:
+        (self.body,) = [{"kind": "APIGroup", "apiVersion": "v1", **g} for g in api_group_list()["groups"]
+                        if g["name"] == name]
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self.body
 
 
 class ResourceList:

@@ -39,6 +39,9 @@ CONTAINER = frozenset({
     "stdin", "stdinOnce", "tty",
 })
 RESOURCES = frozenset({"limits", "requests", "claims"})
+DEPLOYMENT_SPEC = frozenset({"replicas", "selector", "template", "strategy", "minReadySeconds",
+                             "revisionHistoryLimit", "paused", "progressDeadlineSeconds"})
+TEMPLATE = frozenset({"metadata", "spec"})
 NODE_SPEC = frozenset({"podCIDR", "podCIDRs", "providerID", "unschedulable", "taints", "configSource",
                        "externalID"})
 NODE_STATUS = frozenset({"capacity", "allocatable", "phase", "conditions", "addresses", "daemonEndpoints",
@@ -54,18 +57,28 @@ def unknown_fields(kind: str, manifest: Mapping[str, Any]) -> list[str]:
         if isinstance(value, Mapping):
             found.extend(f"{where}.{key}" for key in value if key not in known)
 
-    check(manifest, OBJECT, "")
-    check(manifest.get("metadata"), METADATA, ".metadata")
-    spec = manifest.get("spec")
-    if kind == "Pod":
-        check(spec, POD_SPEC, ".spec")
+    def pod_spec(spec: Any, where: str) -> None:
+        check(spec, POD_SPEC, where)
         if isinstance(spec, Mapping):
             for group in ("containers", "initContainers"):
                 items = spec.get(group)
                 for i, container in enumerate(items if isinstance(items, list) else []):
-                    check(container, CONTAINER, f".spec.{group}[{i}]")
+                    check(container, CONTAINER, f"{where}.{group}[{i}]")
                     if isinstance(container, Mapping):
-                        check(container.get("resources"), RESOURCES, f".spec.{group}[{i}].resources")
+                        check(container.get("resources"), RESOURCES, f"{where}.{group}[{i}].resources")
+
+    check(manifest, OBJECT, "")
+    check(manifest.get("metadata"), METADATA, ".metadata")
+    spec = manifest.get("spec")
+    if kind == "Pod":
+        pod_spec(spec, ".spec")
+    elif kind == "Deployment":
+        check(spec, DEPLOYMENT_SPEC, ".spec")
+        template = spec.get("template") if isinstance(spec, Mapping) else None
+        check(template, TEMPLATE, ".spec.template")
+        if isinstance(template, Mapping):
+            check(template.get("metadata"), METADATA, ".spec.template.metadata")
+            pod_spec(template.get("spec"), ".spec.template.spec")
     elif kind == "Node":
         check(spec, NODE_SPEC, ".spec")
         check(manifest.get("status"), NODE_STATUS, ".status")

@@ -222,12 +222,7 @@ def _synthesized(t: Task) -> dict[str, Any]:
         annotations[DURATION_ANNOTATION] = _number(t.duration)
     metadata: dict[str, Any] = {"annotations": annotations}
     if t.owner is not None:
-        replica_set = f"{t.owner}-{t.template_hash}" if t.template_hash else t.owner
-        metadata["labels"] = {"app": t.owner, "pod-template-hash": t.template_hash or ""}
-        metadata["ownerReferences"] = [{
-            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": replica_set,
-            "uid": uid("replicaset", replica_set, 0.0), "controller": True, "blockOwnerDeletion": True,
-        }]
+        metadata["labels"] = {"app": t.owner}
     requests = {"cpu": cpu_quantity(t.resources.cpu), "memory": memory_quantity(t.resources.memory)}
     spec: dict[str, Any] = {
         "containers": [{"name": t.name if _dns_label(t.name) else "task", "image": IMAGE,
@@ -249,6 +244,14 @@ def pod(t: Task) -> dict[str, Any]:
         "name": t.id, "namespace": DEFAULT_NAMESPACE, "uid": uid("pod", t.id, t.created_at),
         "resourceVersion": str(t.version), "creationTimestamp": timestamp(t.created_at),
     })
+    if t.owner is not None:  # a deployment's replica: its replica set's, as in Kubernetes
+        replica_set = replica_set_name(t.owner, t.template_hash)
+        metadata["labels"] = {**(metadata.get("labels") or {}), "pod-template-hash": t.template_hash or ""}
+        metadata["ownerReferences"] = [{
+            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": replica_set,
+            "uid": uid("replicaset", replica_set, 0.0), "controller": True, "blockOwnerDeletion": True,
+        }]
+        metadata.pop("generateName", None)
     spec = dict(manifest.get("spec") or {})
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("terminationGracePeriodSeconds", 0)
@@ -279,6 +282,10 @@ def pod(t: Task) -> dict[str, Any]:
             status["podIP"] = ip
             status["podIPs"] = [{"ip": ip}]
     return {"kind": "Pod", "apiVersion": "v1", "metadata": metadata, "spec": spec, "status": status}
+
+
+def replica_set_name(deployment: str, template_hash: str | None) -> str:
+    return f"{deployment}-{template_hash}" if template_hash else deployment
 
 
 def _host_ip(node_name: str | None) -> str | None:

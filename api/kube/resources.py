@@ -109,8 +109,19 @@ class Lister:
         self.timeout = timeout
         self.watcher = watcher
 
+    api_version = "v1"
+
     def in_scope(self, obj: Mapping[str, Any], namespace: str | None) -> bool:
         return namespace is None or obj["metadata"].get("namespace") == namespace
+
+    def watch_relevant(self, change: Any) -> bool:
+        """Whether a stored change is one of this collection's (a watch's filter)."""
+        record = change.after if change.after is not None else change.before
+        return type(record) is self.record_type
+
+    def watch_render(self, record: Any) -> dict[str, Any] | None:
+        """The object a changed record is, as a watch shows it (None: none)."""
+        return type(self).render(record)
 
     def respond_one(self, req: falcon.Request, resp: falcon.Response, obj: dict[str, Any]) -> None:
         """One object, or a one-row Table when the client asks for one
@@ -136,12 +147,9 @@ class Lister:
                     and (by_field is None or by_field(type(self).fields_of(item))))
 
         if req.get_param("watch") in ("true", "1"):
-            record_type = self.record_type
             self.watcher.respond(
-                req, resp, list_now=items, render=type(self).render, matches=matches,
-                relevant=lambda change: type(change.after if change.after is not None else change.before)
-                is record_type,
-                bookmark_kind=("v1", self.kind),
+                req, resp, list_now=items, render=self.watch_render, matches=matches, relevant=self.watch_relevant,
+                bookmark_kind=(self.api_version, self.kind),
                 present=(lambda obj: tables.table(self.resource, [obj], {
                     "resourceVersion": obj["metadata"]["resourceVersion"]}))
                 if tables.wants_table(req.get_header("Accept")) else (lambda obj: obj),
@@ -154,7 +162,7 @@ class Lister:
         if tables.wants_table(req.get_header("Accept")):
             resp.media = tables.table(self.resource, chosen, meta)
             return
-        resp.media = {"kind": f"{self.kind}List", "apiVersion": "v1", "metadata": meta, "items": chosen}
+        resp.media = {"kind": f"{self.kind}List", "apiVersion": self.api_version, "metadata": meta, "items": chosen}
 
     def _page(self, req: falcon.Request, items: list[dict[str, Any]], revision: str) -> tuple[list, dict]:
         """``limit`` and ``continue``: the token is the last key given, so a

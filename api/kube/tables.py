@@ -104,6 +104,31 @@ def _node_row(node: dict[str, Any]) -> list[Any]:
     ]
 
 
+def _containers(template: dict[str, Any]) -> tuple[str, str]:
+    containers = (template.get("spec") or {}).get("containers") or []
+    return (",".join(str(c.get("name", "")) for c in containers) or "<none>",
+            ",".join(str(c.get("image", "")) for c in containers) or "<none>")
+
+
+def _selector(spec: dict[str, Any]) -> str:
+    labels = (spec.get("selector") or {}).get("matchLabels") or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
+
+
+def _deployment_row(d: dict[str, Any]) -> list[Any]:
+    status, spec = d["status"], d["spec"]
+    return [d["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+            status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
+            age(d["metadata"].get("creationTimestamp")), *_containers(spec["template"]), _selector(spec)]
+
+
+def _replica_set_row(rs: dict[str, Any]) -> list[Any]:
+    status, spec = rs["status"], rs["spec"]
+    return [rs["metadata"]["name"], spec.get("replicas", 0), status.get("replicas", 0),
+            status.get("readyReplicas", 0), age(rs["metadata"].get("creationTimestamp")),
+            *_containers(spec["template"]), _selector(spec)]
+
+
 def _namespace_row(ns: dict[str, Any]) -> list[Any]:
     return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"))]
 
@@ -133,6 +158,27 @@ COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] =
         ("Kernel-Version", "string", 1, "Kernel version reported by the node."),
         ("Container-Runtime", "string", 1, "Container runtime reported by the node."),
     ], _node_row),
+    "deployments": ([
+        _NAME,
+        ("Ready", "string", 0, "Number of the pod with ready state"),
+        ("Up-to-date", "string", 0, "Total number of non-terminated pods targeted by this deployment that have "
+                                    "the desired template spec."),
+        ("Available", "string", 0, "Total number of available pods (ready for at least minReadySeconds)."),
+        ("Age", "string", 0, "Time since the deployment was created."),
+        ("Containers", "string", 1, "Names of each container in the template."),
+        ("Images", "string", 1, "Images referenced by each container in the template."),
+        ("Selector", "string", 1, "Label selector for pods."),
+    ], _deployment_row),
+    "replicasets": ([
+        _NAME,
+        ("Desired", "integer", 0, "Number of desired pods."),
+        ("Current", "integer", 0, "Number of actual replicas."),
+        ("Ready", "integer", 0, "The number of ready replicas for this replica set."),
+        ("Age", "string", 0, "Time since the replica set was created."),
+        ("Containers", "string", 1, "Names of each container in the template."),
+        ("Images", "string", 1, "Images referenced by each container in the template."),
+        ("Selector", "string", 1, "Label selector for pods."),
+    ], _replica_set_row),
     "namespaces": ([
         _NAME,
         ("Status", "string", 0, "The status of the namespace."),

@@ -152,6 +152,8 @@ class Watcher:
         was = before is not None and matches(before)
         now = after is not None and matches(after)
         obj = after if after is not None else before
+        if obj is None:  # what changed is not (or no longer) an object of this watch
+            return None
         key = (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
         if key in seen:  # listed already at this version or later: the initial ADDED said it
             if change.revision <= seen.pop(key):

@@ -147,3 +147,47 @@ def test_get_watch_prints_a_row_per_change(cluster, kubectl, tmp_path):
         watcher.wait(timeout=10)
         for reader in readers:
             reader.join(timeout=10)
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.26
+        resources:
+          requests: {cpu: 100m, memory: 64Mi}
+"""
+
+
+def test_a_deployments_life_through_kubectl(cluster, kubectl):
+    for node in ("n1", "n2"):
+        cluster.post("/nodes", {"id": node})
+    assert kubectl("apply", "-f", "-", stdin=DEPLOYMENT).stdout.strip() == "deployment.apps/web created"
+    assert 'deployment "web" successfully rolled out' in kubectl(
+        "rollout", "status", "deployment/web", "--timeout=30s").stdout
+    row = kubectl("get", "deployment", "web").stdout.splitlines()[1].split()
+    assert row[:4] == ["web", "3/3", "3", "3"]
+    assert kubectl("scale", "deployment", "web", "--replicas=5").stdout.strip() == "deployment.apps/web scaled"
+    kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    assert cluster.get("/deployments/web").json()["replicas"] == 5
+    kubectl("set", "image", "deployment/web", "nginx=nginx:1.27")
+    kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    images = kubectl("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}").stdout
+    assert images.split() == ["nginx:1.27"] * 5
+    replica_sets = kubectl("get", "rs").stdout.splitlines()
+    assert len(replica_sets) == 2 and replica_sets[1].split()[1:4] == ["5", "5", "5"]
+    assert "NewReplicaSet:" in kubectl("describe", "deployment", "web").stdout
+    assert kubectl("apply", "-f", "-", stdin=DEPLOYMENT).stdout.strip() == "deployment.apps/web configured"
+    kubectl("delete", "deployment", "web")
+    assert cluster.get("/tasks").json() == []

@@ -26,6 +26,9 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                         template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
                                                outcome=TaskStatus.FAILED)),
         make_deployment("empty", replicas=0),
+        make_deployment("kube", manifest={"metadata": {"name": "kube"}, "spec": {"replicas": 2}},
+                        template=make_template(cpu=100, manifest={"metadata": {"labels": {"app": "kube"}},
+                                                                  "spec": {"containers": [{"name": "c"}]}})),
     ],
 )
 def test_records_round_trip(record):
@@ -35,7 +38,7 @@ def test_records_round_trip(record):
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
     [(Node, make_node(), {"allocated"}), (Task, make_task(manifest={"spec": {}}), set()),
-     (Deployment, make_deployment(), {"ready"})],
+     (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):
     stored = set(json.loads(codec.encode(record)))
@@ -52,6 +55,13 @@ def test_a_task_stored_before_deployments_existed_still_loads():
 def test_a_task_without_a_manifest_stores_none():
     assert "manifest" not in json.loads(codec.encode(make_task("t1")))
     assert codec.decode_task(codec.encode(make_task("t1"))).manifest is None
+
+
+def test_a_template_without_a_manifest_hashes_as_before_manifests_existed():
+    from actors.domain.rollout import template_hash
+
+    assert template_hash(make_template(cpu=100)) == "9bed75fcdb"  # what it was before manifests existed
+    assert template_hash(make_template(cpu=100)) != template_hash(make_template(cpu=100, manifest={"spec": {}}))
 
 
 def test_readiness_is_not_stored():
