@@ -90,8 +90,11 @@ class Deployments(_Apps):
             return workloads.deployment(record, []) if type(record) is DeploymentRecord else None
         return workloads.deployment(*found[0])
 
-    def _all(self) -> list[dict[str, Any]]:
-        return [workloads.deployment(d, tasks) for d, tasks in self.ask(self.manager.with_tasks())]
+    def _all(self) -> list[tuple[DeploymentRecord, list[TaskRecord]]]:
+        return self.ask(self.manager.with_tasks())
+
+    def render_record(self, record: Any) -> dict[str, Any]:
+        return workloads.deployment(*record)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
@@ -218,6 +221,9 @@ class ReplicaSets(_Apps):
 
     def _all(self) -> list[dict[str, Any]]:
         return [rs for d, tasks in self.ask(self.manager.with_tasks()) for rs in workloads.replica_sets(d, tasks)]
+
+    def render_record(self, record: Any) -> dict[str, Any]:
+        return record  # derived, already an object
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:

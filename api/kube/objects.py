@@ -234,11 +234,11 @@ def _synthesized(t: Task) -> dict[str, Any]:
     return {"metadata": metadata, "spec": spec}
 
 
-def pod(t: Task) -> dict[str, Any]:
-    """The task as a Pod: its manifest as sent (or one made up for a task
-    that came without), with the server's metadata, the node it is bound to,
-    and a status derived from the task's."""
-    manifest = t.manifest if t.manifest is not None else _synthesized(t)
+def pod_metadata(t: Task, manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The pod's ``metadata``: its manifest's, with the server's fields and,
+    for a deployment's replica, its replica set as owner."""
+    if manifest is None:
+        manifest = t.manifest if t.manifest is not None else _synthesized(t)
     metadata = dict(manifest.get("metadata") or {})
     metadata.update({
         "name": t.id, "namespace": DEFAULT_NAMESPACE, "uid": uid("pod", t.id, t.created_at),
@@ -252,6 +252,15 @@ def pod(t: Task) -> dict[str, Any]:
             "uid": uid("replicaset", replica_set, 0.0), "controller": True, "blockOwnerDeletion": True,
         }]
         metadata.pop("generateName", None)
+    return metadata
+
+
+def pod(t: Task) -> dict[str, Any]:
+    """The task as a Pod: its manifest as sent (or one made up for a task
+    that came without), with the server's metadata, the node it is bound to,
+    and a status derived from the task's."""
+    manifest = t.manifest if t.manifest is not None else _synthesized(t)
+    metadata = pod_metadata(t, manifest)
     spec = dict(manifest.get("spec") or {})
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("terminationGracePeriodSeconds", 0)
@@ -282,6 +291,17 @@ def pod(t: Task) -> dict[str, Any]:
             status["podIP"] = ip
             status["podIPs"] = [{"ip": ip}]
     return {"kind": "Pod", "apiVersion": "v1", "metadata": metadata, "spec": spec, "status": status}
+
+
+def pod_labels(t: Task) -> dict[str, str]:
+    """The labels :func:`pod` gives ``t``, without rendering the rest."""
+    if t.manifest is not None:
+        labels = dict((t.manifest.get("metadata") or {}).get("labels") or {})
+    else:
+        labels = {"app": t.owner} if t.owner is not None else {}
+    if t.owner is not None:
+        labels["pod-template-hash"] = t.template_hash or ""
+    return labels
 
 
 def replica_set_name(deployment: str, template_hash: str | None) -> str:

@@ -14,6 +14,7 @@ import binascii
 import json
 import secrets
 import string
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -121,7 +122,7 @@ class Lister:
 
     def watch_render(self, record: Any) -> dict[str, Any] | None:
         """The object a changed record is, as a watch shows it (None: none)."""
-        return type(self).render(record)
+        return self.render_record(record)
 
     def respond_one(self, req: falcon.Request, resp: falcon.Response, obj: dict[str, Any]) -> None:
         """One object, or a one-row Table when the client asks for one
@@ -131,63 +132,110 @@ class Lister:
             return
         resp.media = obj
 
-    def respond_list(self, req: falcon.Request, resp: falcon.Response, items: Callable[[], Iterable[dict[str, Any]]],
-                     namespace: str | None = None) -> None:
-        """A list (or a Table) of what ``items()`` gives that the request's
-        selectors choose; with ``?watch=true``, a watch stream instead."""
+    def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
+        """A stored record's key (what a continue token holds), labels and
+        selectable fields, without rendering the whole object."""
+        obj = self.render_record(record)
+        return obj["metadata"]["name"], obj["metadata"].get("labels") or {}, type(self).fields_of(obj)
+
+    def render_record(self, record: Any) -> dict[str, Any]:
+        return type(self).render(record)
+
+    def table_rows(self, records: list) -> list[tuple[list[Any], dict[str, Any]]] | None:
+        """Table rows made straight from the records, where a kind can do
+        that cheaper than rendering each object (None: render them)."""
+        return None
+
+    def respond_list(self, req: falcon.Request, resp: falcon.Response, records: Callable[[], list],
+                     namespace: str | None = None,
+                     page: Callable[[int | None, str | None], tuple[list, bool]] | None = None) -> None:
+        """A list (or a Table) of the ``records()`` the request's selectors
+        choose, a page at a time; with ``?watch=true``, a watch stream instead.
+
+        Only the page is rendered. ``page(limit, after)`` (the store's own
+        paging, in its order) serves a list without selectors in O(page): so
+        ``kubectl get pods -A``, which asks 500 at a time, costs each request
+        its page, not the whole list."""
         try:
             by_label = selectors.label_selector(req.get_param("labelSelector"))
             by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
         except selectors.SelectorError as exc:
             raise StatusError(400, f"unable to parse requirement: {exc}", "BadRequest") from None
-
-        def matches(item: Mapping[str, Any]) -> bool:
-            return (self.in_scope(item, namespace)
-                    and (by_label is None or by_label(item["metadata"].get("labels") or {}))
-                    and (by_field is None or by_field(type(self).fields_of(item))))
-
+        render = self.render_record
         if req.get_param("watch") in ("true", "1"):
+            def matches(item: Mapping[str, Any]) -> bool:
+                return (self.in_scope(item, namespace)
+                        and (by_label is None or by_label(item["metadata"].get("labels") or {}))
+                        and (by_field is None or by_field(type(self).fields_of(item))))
+
             self.watcher.respond(
-                req, resp, list_now=items, render=self.watch_render, matches=matches, relevant=self.watch_relevant,
-                bookmark_kind=(self.api_version, self.kind),
+                req, resp, list_now=lambda: [render(r) for r in records()], render=self.watch_render,
+                matches=matches, relevant=self.watch_relevant, bookmark_kind=(self.api_version, self.kind),
                 present=(lambda obj: tables.table(self.resource, [obj], {
                     "resourceVersion": obj["metadata"]["resourceVersion"]}))
                 if tables.wants_table(req.get_header("Accept")) else (lambda obj: obj),
             )
             return
+        limit, after = self._page_params(req)
         revision = str(self.revision())
-        chosen = [item for item in items() if matches(item)]
-        chosen.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-        chosen, meta = self._page(req, chosen, revision)
+        if namespace not in (None, objects.DEFAULT_NAMESPACE):
+            found, more = [], False  # everything this server keeps is in default
+        elif page is not None and by_label is None and by_field is None:
+            found, more = page(limit, after)
+        else:
+            chosen = []
+            for record in records():
+                key, labels, fields = self.describe(record)
+                if (by_label is None or by_label(labels)) and (by_field is None or by_field(fields)):
+                    chosen.append((key, record))
+            start = 0
+            if after is not None:
+                start = next((i + 1 for i, (key, _) in enumerate(chosen) if key == after), None)
+                if start is None:
+                    raise _expired_token(after)
+            found = [record for _, record in chosen[start:start + limit] if True] if limit else \
+                [record for _, record in chosen[start:]]
+            more = bool(limit) and start + limit < len(chosen)
+        meta: dict[str, Any] = {"resourceVersion": revision}
+        if more and found:
+            meta["continue"] = base64.urlsafe_b64encode(json.dumps([self.describe(found[-1])[0]]).encode()).decode()
         if tables.wants_table(req.get_header("Accept")):
-            resp.media = tables.table(self.resource, chosen, meta)
+            rows = self.table_rows(found)
+            resp.media = tables.table(self.resource, [render(r) for r in found] if rows is None else [], meta, rows)
             return
-        resp.media = {"kind": f"{self.kind}List", "apiVersion": self.api_version, "metadata": meta, "items": chosen}
+        objs = [render(r) for r in found]
+        resp.media = {"kind": f"{self.kind}List", "apiVersion": self.api_version, "metadata": meta, "items": objs}
 
-    def _page(self, req: falcon.Request, items: list[dict[str, Any]], revision: str) -> tuple[list, dict]:
-        """``limit`` and ``continue``: the token is the last key given, so a
-        page after a change starts where the last ended (kube-apiserver's
-        tokens also pin the version; ours do not: say so in the README)."""
+    @staticmethod
+    def _page_params(req: falcon.Request) -> tuple[int | None, str | None]:
+        """``limit`` and ``continue``. The token holds the key of the last
+        object given, so the next page starts after it in the store's order
+        (creation order for pods, names for the rest); unlike
+        kube-apiserver's, it does not pin the list's version, and a token
+        whose object has since been deleted is 410 ``Expired``: list again."""
+        text = req.get_param("limit")
         try:
-            limit = int(req.get_param("limit") or 0)
+            limit = int(text) if text else None
         except ValueError:
             raise StatusError(400, "limit must be a whole number", "BadRequest") from None
+        if limit is not None and limit <= 0:
+            limit = None
+        if limit is not None:
+            limit = min(limit, MAX_LIMIT)
         token = req.get_param("continue")
+        after = None
         if token:
             try:
-                after = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
-                after = (str(after[0]), str(after[1]))
-            except (ValueError, binascii.Error, IndexError, TypeError, KeyError):
+                (after,) = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+                after = str(after)
+            except (ValueError, binascii.Error, TypeError, UnicodeDecodeError):
                 raise StatusError(400, "the continue token is not one this server gave", "BadRequest") from None
-            items = [o for o in items if (o["metadata"].get("namespace", ""), o["metadata"]["name"]) > after]
-        meta: dict[str, Any] = {"resourceVersion": revision}
-        if 0 < limit < len(items):
-            last = items[limit - 1]["metadata"]
-            key = [last.get("namespace", ""), last["name"]]
-            meta["continue"] = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-            meta["remainingItemCount"] = len(items) - limit
-            items = items[:limit]
-        return items, meta
+        return limit, after
+
+
+def _expired_token(after: str) -> StatusError:
+    return StatusError(410, f"the continue token's object ({after[:80]}) is gone; list again from the start",
+                       "Expired")
 
 
 def _check_namespace(namespace: str) -> None:
@@ -204,7 +252,10 @@ class Namespaces(Lister):
         self.started = started
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.respond_list(req, resp, lambda: [objects.namespace(n, self.started) for n in objects.BUILTIN_NAMESPACES])
+        self.respond_list(req, resp, lambda: list(objects.BUILTIN_NAMESPACES))
+
+    def render_record(self, record: Any) -> dict[str, Any]:
+        return objects.namespace(record, self.started)
 
 
 class Namespace(Namespaces):
@@ -228,7 +279,18 @@ class Nodes(Lister):
         return future.get(timeout=self.timeout)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.respond_list(req, resp, lambda: [objects.node(n) for n in self.ask(self.manager.list())])
+        self.respond_list(req, resp, lambda: self.ask(self.manager.list()),
+                          page=lambda limit, after: self._page(limit, after))
+
+    def _page(self, limit: int | None, after: str | None) -> tuple[list, bool]:
+        try:
+            return self.ask(self.manager.page(None, limit, after))
+        except ValidationError:
+            raise _expired_token(after or "") from None
+
+    def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
+        return record.id, objects.node_labels(record), {
+            "metadata.name": record.id, "spec.unschedulable": "false" if record.schedulable else "true"}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         manifest = read_manifest(req, resp, "Node")
@@ -374,7 +436,23 @@ class Pods(Lister):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
             _check_namespace(namespace)
-        self.respond_list(req, resp, lambda: [objects.pod(t) for t in self.ask(self.manager.list())], namespace)
+        self.respond_list(req, resp, lambda: self.ask(self.manager.list()), namespace,
+                          page=lambda limit, after: self._page(limit, after))
+
+    def _page(self, limit: int | None, after: str | None) -> tuple[list, bool]:
+        try:
+            return self.ask(self.manager.page(None, None, limit, after))
+        except ValidationError:
+            raise _expired_token(after or "") from None
+
+    def table_rows(self, records: list) -> list[tuple[list[Any], dict[str, Any]]]:
+        now = time.time()
+        return [tables.pod_row(t, now) for t in records]
+
+    def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
+        return record.id, objects.pod_labels(record), {
+            "metadata.name": record.id, "metadata.namespace": objects.DEFAULT_NAMESPACE,
+            "spec.nodeName": record.node or "", "status.phase": objects.phase(record)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:

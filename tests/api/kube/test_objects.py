@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.kube import objects, tables
+from actors.domain.models import TaskStatus
 from tests.helpers import START, make_node, make_task
 
 NOW = START
@@ -50,3 +51,19 @@ def test_a_deployment_task_is_owned_by_its_replica_set():
     pod = objects.pod(make_task("d-1", owner="d", template_hash="abc"))
     (owner,) = pod["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["name"], owner["controller"]) == ("ReplicaSet", "d-abc", True)
+
+
+@pytest.mark.parametrize("status", list(TaskStatus))
+@pytest.mark.parametrize("manifest", [None, {"metadata": {"labels": {"app": "a"}},
+                                             "spec": {"containers": [{"name": "a"}, {"name": "b"}]}}])
+def test_the_quick_table_row_of_a_task_is_the_row_of_its_pod(status, manifest):
+    placed = status is not TaskStatus.PENDING
+    task = make_task("t1", status=status, node="n1" if placed else None, attempts=2 if placed else 0,
+                     created_at=NOW, scheduled_at=NOW if placed else None,
+                     started_at=NOW if status is not TaskStatus.SCHEDULED and placed else None,
+                     manifest=manifest, owner="d", template_hash="h")
+    pod = objects.pod(task)
+    cells, metadata = tables.pod_row(task, now=NOW)
+    slow = tables.COLUMNS["pods"][1](pod)
+    assert cells[:4] + cells[5:] == slow[:4] + slow[5:]
+    assert metadata == pod["metadata"]
