@@ -57,6 +57,7 @@ def test_the_quick_run_passes_every_check_within_a_minute(tmp_path):
         assert report["scenarios"][name]["status"] == "ok"
     assert report["scenarios"]["scheduling"]["figures"]["spread: placed"] > 0
     assert report["scenarios"]["memory"]["figures"]["bytes per task"] > 0
+    assert report["scenarios"]["kube"]["figures"]["list: pages"] > 0
     http, batch = report["scenarios"]["http"], report["scenarios"]["batch"]
     for store in ("bare", "memory", "sqlite"):
         assert http["figures"][f"{store}: requests/s"] > 0 and http["figures"][f"{store}: p99 (ms)"] > 0
