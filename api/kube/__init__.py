@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import falcon
 
-from api.kube import apps, discovery, openapi, resources
+from api.kube import apps, discovery, events, openapi, resources
 from api.kube.watch import Watcher
 
 
@@ -54,3 +54,9 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     app.add_route("/apis/apps/v1/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
     app.add_route(base + "/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
     app.add_route(base + "/replicasets/{name}", apps.ReplicaSet(deployments, revision, timeout, watcher, durable))
+    if hasattr(control_plane, "events"):  # as for the native event stream (api.app)
+        log = events.Events(control_plane.events, control_plane.events_feed,
+                            {"task": tasks, "node": nodes, "deployment": deployments}, timeout, watcher)
+        app.add_route("/api/v1/events", log)
+        app.add_route("/api/v1/namespaces/{namespace}/events", log)
+        app.add_route("/api/v1/namespaces/{namespace}/events/{name}", log, suffix="one")

@@ -32,6 +32,7 @@ READ = ["get", "list"]
 # group/version -> [(name, singular, namespaced, kind, verbs, short names)]
 RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
     "v1": [
+        ("events", "event", True, "Event", READ + ["watch"], ["ev"]),
         ("namespaces", "namespace", False, "Namespace", READ + ["watch"], ["ns"]),
         ("nodes", "node", False, "Node", ["create", "delete", "get", "list", "patch", "watch"], ["no"]),
         ("pods", "pod", True, "Pod", ["create", "delete", "get", "list", "patch", "update", "watch"], ["po"]),

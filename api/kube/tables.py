@@ -151,6 +151,13 @@ def _replica_set_row(rs: dict[str, Any]) -> list[Any]:
             *_containers(spec["template"]), _selector(spec)]
 
 
+def _event_row(e: dict[str, Any]) -> list[Any]:
+    involved = e["involvedObject"]
+    return [age(e.get("lastTimestamp")), e["type"], e["reason"], f"{involved['kind'].lower()}/{involved['name']}",
+            e["message"], "", e["source"]["component"], age(e.get("firstTimestamp")), e["count"],
+            e["metadata"]["name"]]
+
+
 def _namespace_row(ns: dict[str, Any]) -> list[Any]:
     return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"))]
 
@@ -201,6 +208,18 @@ COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] =
         ("Images", "string", 1, "Images referenced by each container in the template."),
         ("Selector", "string", 1, "Label selector for pods."),
     ], _replica_set_row),
+    "events": ([
+        ("Last Seen", "string", 0, "Time since the event was last seen."),
+        ("Type", "string", 0, "Normal or Warning."),
+        ("Reason", "string", 0, "Why the event happened."),
+        ("Object", "string", 0, "The object the event is about."),
+        ("Message", "string", 0, "What happened."),
+        ("Subobject", "string", 1, "The part of the object."),
+        ("Source", "string", 1, "The component that reported it."),
+        ("First Seen", "string", 1, "Time since the event was first seen."),
+        ("Count", "integer", 1, "How many times it happened."),
+        ("Name", "string", 1, "The event's name."),
+    ], _event_row),
     "namespaces": ([
         _NAME,
         ("Status", "string", 0, "The status of the namespace."),

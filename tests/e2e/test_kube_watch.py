@@ -168,3 +168,13 @@ def test_the_python_client_lists_then_watches(cluster, core_v1):
     with pytest.raises(kubernetes.client.ApiException) as missing:
         core_v1.read_namespaced_pod("job", "default")
     assert missing.value.status == 404
+
+
+def test_events_are_watched_from_a_lists_version(cluster):
+    version = cluster.get("/api/v1/events").json()["metadata"]["resourceVersion"]
+    with watch(cluster, "/api/v1/events", resourceVersion=version, timeoutSeconds="10") as stream:
+        seen = events(stream)
+        cluster.post("/nodes", {"id": "n1"})
+        first = next(seen)
+        assert first["type"] == "ADDED" and first["object"]["reason"] == "Registered"
+        assert first["object"]["involvedObject"]["name"] == "n1"

@@ -88,6 +88,9 @@ def test_apply_creates_then_is_unchanged_then_configures(cluster, kubectl):
     kubectl("wait", "--for=condition=Ready", "pod/api", "--timeout=20s")
     described = kubectl("describe", "pod", "api").stdout
     assert "Node:" in described and "n1/" in described and "Status:       Running" in described
+    assert "Scheduled" in described.split("Events:")[1] and "default-scheduler" in described
+    events = kubectl("get", "events", "--field-selector", "reason=Started").stdout.splitlines()
+    assert len(events) == 2 and events[1].split()[1:4] == ["Normal", "Started", "pod/api"]
 
 
 def test_create_validates_on_the_server(cluster, kubectl):
