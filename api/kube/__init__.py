@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import falcon
 
-from api.kube import apps, discovery, events, openapi, resources
+from api.kube import apps, discovery, events, leases, openapi, resources
 from api.kube.watch import Watcher
 
 
@@ -37,6 +37,13 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     app.add_route("/api/v1/namespaces/{namespace}", resources.Namespace(revision, timeout, watcher, started))
     app.add_route("/api/v1/nodes", resources.Nodes(nodes, revision, timeout, watcher, durable))
     app.add_route("/api/v1/nodes/{name}", resources.Node(nodes, revision, timeout, watcher, durable))
+    node_timeout = control_plane.settings.node_timeout
+    app.add_route("/api/v1/nodes/{name}/status", leases.NodeStatus(nodes, timeout, durable, node_timeout))
+    app.add_route("/apis/coordination.k8s.io", discovery.Group("coordination.k8s.io"))
+    app.add_route("/apis/coordination.k8s.io/v1", discovery.ResourceList("coordination.k8s.io/v1"))
+    node_leases = leases.Leases(nodes, timeout, durable, node_timeout)
+    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases", node_leases)
+    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}", node_leases, suffix="one")
     pods = resources.Pods(tasks, submitter, revision, timeout, watcher, durable)
     app.add_route("/api/v1/pods", pods)
     app.add_route("/api/v1/namespaces/{namespace}/pods", pods)

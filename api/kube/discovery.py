@@ -35,7 +35,9 @@ RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
         ("events", "event", True, "Event", READ + ["watch"], ["ev"]),
         ("namespaces", "namespace", False, "Namespace", READ + ["watch"], ["ns"]),
         ("nodes", "node", False, "Node", ["create", "delete", "get", "list", "patch", "watch"], ["no"]),
-        ("pods", "pod", True, "Pod", ["create", "delete", "get", "list", "patch", "update", "watch"], ["po"]),
+        ("nodes/status", "", False, "Node", ["get", "patch", "update"], []),
+        ("pods", "pod", True, "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update",
+                                      "watch"], ["po"]),
     ],
     "apps/v1": [
         ("deployments", "deployment", True, "Deployment",
@@ -43,6 +45,9 @@ RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
         ("deployments/scale", "", True, "Scale", ["get", "patch", "update"], []),
         ("deployments/status", "", True, "Deployment", ["get"], []),
         ("replicasets", "replicaset", True, "ReplicaSet", ["get", "list", "watch"], ["rs"]),
+    ],
+    "coordination.k8s.io/v1": [
+        ("leases", "lease", True, "Lease", ["create", "get", "list", "patch", "update"], []),
     ],
 }
 

@@ -473,6 +473,37 @@ class Pods(Lister):
         resp.media = objects.pod(task)
 
 
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
+        """``deletecollection``: every pod the selectors choose (all without
+        one), one delete each; answers the list of what was deleted."""
+        if namespace is None:
+            raise falcon.HTTPMethodNotAllowed(["GET"])
+        _check_namespace(namespace)
+        try:
+            by_label = selectors.label_selector(req.get_param("labelSelector"))
+            by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
+        except selectors.SelectorError as exc:
+            raise StatusError(400, f"unable to parse requirement: {exc}", "BadRequest") from None
+        chosen = [] if namespace != objects.DEFAULT_NAMESPACE else [
+            t for t in self.ask(self.manager.list())
+            if (lambda key, labels, fields: (by_label is None or by_label(labels))
+                and (by_field is None or by_field(fields)))(*self.describe(t))]
+        deleted, revision = [], 0
+        for task in chosen:
+            if dry_run(req):
+                deleted.append(task)
+                continue
+            try:
+                revision = self.ask(self.manager.delete(task.id))
+            except NotFound:
+                continue  # deleted meanwhile: not ours to report
+            deleted.append(task)
+        if revision:
+            self.durable(revision, self.timeout)
+        resp.media = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": str(self.revision())},
+                      "items": [objects.pod(t) for t in deleted]}
+
+
 class Pod(Pods):
     def _task(self, namespace: str, name: str) -> Any:
         _check_namespace(namespace)
