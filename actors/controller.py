@@ -274,7 +274,16 @@ class Controller:
         return view
 
     def _schedule(self, pending: list[Task], nodes: list[Node], now: float) -> tuple[int, int, int]:
-        """Place and bind ``pending``; (scheduled, unschedulable, conflicts)."""
+        """Place and bind ``pending``; (scheduled, unschedulable, conflicts).
+        A task for another scheduler is left to it: it says so in its
+        message, once, and waits for a client to bind it."""
+        others = [t for t in pending if t.scheduler is not None]
+        if others:
+            pending = [t for t in pending if t.scheduler is None]
+            waiting = [[Patch("task", t.id, t.version, {"message": _waiting(t)})] for t in others
+                       if t.message != _waiting(t)]
+            if waiting:
+                self.datastore.commit_each(waiting).get(timeout=ASK_TIMEOUT)
         if not pending:
             return 0, 0, 0
         began = time.perf_counter()
@@ -324,6 +333,10 @@ class Controller:
         results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT)
         ok = sum(1 for r in results if not isinstance(r, Exception))
         return ok, len(results) - ok
+
+
+def _waiting(task: Task) -> str:
+    return f"waiting for scheduler '{task.scheduler}' to bind it"
 
 
 def _stranded_reason(task: Task, nodes: dict[str, Node]) -> str:

@@ -7,6 +7,7 @@ with ``ActorRegistry.stop_all()`` as the backstop.
 Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
     API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager
+    TaskManager --tell--> Kubelet (start a task a client bound: pods/binding)
     NodeManager, TaskManager, DeploymentManager --ask--> Datastore ; --tell--> Controller
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
@@ -239,7 +240,9 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "node-manager", lambda: NodeManagerActor.start(datastore, clock, controller.later("request_reconcile"))
         )
         task_manager = supervised(
-            "task-manager", lambda: TaskManagerActor.start(datastore, clock, controller.later("request_reconcile"))
+            "task-manager", lambda: TaskManagerActor.start(
+                datastore, clock, controller.later("request_reconcile"), start_tasks=kubelet.later("start_tasks"),
+            )
         )
         deployment_manager = supervised(
             "deployment-manager",

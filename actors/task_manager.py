@@ -21,14 +21,14 @@ from typing import Any
 import pykka
 
 from actors.datastore import DatastoreProxy
-from actors.domain.errors import AlreadyExists
+from actors.domain.errors import AlreadyExists, Conflict
 from actors.inbox import Inbox
-from actors.domain.lifecycle import check_transition, with_status
+from actors.domain.lifecycle import binding, check_transition, with_status
 from actors.manager import ASK_TIMEOUT, Manager, _noop
 from actors.domain.models import Task, TaskSpec, TaskStatus, replace
 from actors.reply import Reply
 from actors.domain.retry import check_version, retry_on_conflict
-from actors.store.ops import Create, Delete, Update
+from actors.store.ops import Create, Delete, Patch, RequireNodeReady, Update
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
         outcome=spec.outcome,
         created_at=clock(),
         manifest=spec.manifest,
+        scheduler=spec.scheduler,
     )
 
 
@@ -97,9 +98,14 @@ class TaskManager(Manager):
         clock: Callable[[], float],
         on_change: Callable[..., object] = _noop,
         new_id: Callable[[], str] = new_task_id,
+        *,
+        start_tasks: Callable[[list[str]], object] = _noop,
     ) -> None:
+        """``start_tasks``: the kubelet's, told (never asked) the tasks a
+        client bound to simulated nodes."""
         super().__init__(datastore, clock, on_change)
         self.new_id = new_id
+        self.start_tasks = start_tasks
         self.submitter = TaskSubmitter(datastore, clock, on_change, new_id)
 
     def _new_task(self, spec: TaskSpec) -> Task:
@@ -156,6 +162,28 @@ class TaskManager(Manager):
             self.on_change()
         elif stored.owner is not None:
             self.on_change(capacity_changed=False)  # a rolling update may take its next step
+        return stored
+
+    def bind(self, task_id: str, node_id: str) -> Task:
+        """Place a pending task on ``node_id`` for a scheduler of the
+        client's own (Kubernetes' ``pods/binding``): the same guarded
+        transaction as the controller's binding, so the node must be ready;
+        409 if the task is bound already. A task on a simulated node starts."""
+        def attempt(expected: int | None) -> Task:
+            task = self.get(task_id)
+            if task.status is not TaskStatus.PENDING:
+                raise Conflict(f"task '{task_id}' is already assigned to node '{task.node}'")
+            (stored,) = self.datastore.commit([
+                RequireNodeReady(node_id), Patch("task", task.id, task.version, binding(task, node_id, self.clock())),
+            ]).get(timeout=ASK_TIMEOUT)
+            return stored
+
+        # the controller may have just written the task's "waiting" message: read it again and retry
+        stored = retry_on_conflict(attempt, None)
+        logger.info("task %s bound to node %s by a client", task_id, node_id)
+        if self.datastore.get_node(node_id).get(timeout=ASK_TIMEOUT).simulated:
+            self.start_tasks([task_id])  # a real node's agent reports progress itself
+        self.on_change()
         return stored
 
     def update_manifest(

@@ -102,7 +102,10 @@ class Task:
     ``manifest`` is the Kubernetes Pod a client sent, without its status
     (None for a task made through the native API or by a deployment): the
     scheduler and kubelets never read it; the Kubernetes front end gives it
-    back as it was sent.
+    back as it was sent. ``scheduler`` names the scheduler that places it:
+    None is ours; a task for another is left pending until a client binds it
+    (the Kubernetes API's ``pods/binding``), as a pod whose ``schedulerName``
+    is not ``default-scheduler``.
     """
 
     id: str
@@ -123,6 +126,7 @@ class Task:
     owner: str | None = None
     template_hash: str | None = None
     manifest: Mapping[str, Any] | None = None
+    scheduler: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -214,6 +218,8 @@ class TaskSpec:
     outcome: TaskStatus = TaskStatus.SUCCEEDED
     manifest: Mapping[str, Any] | None = None
     """The Kubernetes Pod it was read from, if any (see :class:`Task`)."""
+    scheduler: str | None = None
+    """Another scheduler's name: left pending until bound (see :class:`Task`)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

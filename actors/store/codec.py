@@ -63,6 +63,8 @@ def _task(t: Task) -> dict[str, Any]:
     }
     if t.manifest is not None:
         data["manifest"] = t.manifest
+    if t.scheduler is not None:
+        data["scheduler"] = t.scheduler
     return data
 
 

@@ -47,6 +47,8 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     pods = resources.Pods(tasks, submitter, revision, timeout, watcher, durable)
     app.add_route("/api/v1/pods", pods)
     app.add_route("/api/v1/namespaces/{namespace}/pods", pods)
+    app.add_route("/api/v1/namespaces/{namespace}/pods/{name}/binding", resources.PodBinding(
+        tasks, submitter, revision, timeout, watcher, durable))
     app.add_route("/api/v1/namespaces/{namespace}/pods/{name}", resources.Pod(tasks, submitter, revision, timeout,
                                                                               watcher, durable))
     deployments = control_plane.deployment_manager

@@ -38,6 +38,7 @@ RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
         ("nodes/status", "", False, "Node", ["get", "patch", "update"], []),
         ("pods", "pod", True, "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update",
                                       "watch"], ["po"]),
+        ("pods/binding", "", True, "Binding", ["create"], []),
     ],
     "apps/v1": [
         ("deployments", "deployment", True, "Deployment",

@@ -39,6 +39,7 @@ CONTAINER = frozenset({
     "stdin", "stdinOnce", "tty",
 })
 RESOURCES = frozenset({"limits", "requests", "claims"})
+BINDING = frozenset({"apiVersion", "kind", "metadata", "target"})
 DEPLOYMENT_SPEC = frozenset({"replicas", "selector", "template", "strategy", "minReadySeconds",
                              "revisionHistoryLimit", "paused", "progressDeadlineSeconds"})
 TEMPLATE = frozenset({"metadata", "spec"})
@@ -67,7 +68,7 @@ def unknown_fields(kind: str, manifest: Mapping[str, Any]) -> list[str]:
                     if isinstance(container, Mapping):
                         check(container.get("resources"), RESOURCES, f"{where}.{group}[{i}].resources")
 
-    check(manifest, OBJECT, "")
+    check(manifest, BINDING if kind == "Binding" else OBJECT, "")
     check(manifest.get("metadata"), METADATA, ".metadata")
     spec = manifest.get("spec")
     if kind == "Pod":

@@ -34,6 +34,10 @@ from actors.domain.models import Node, Task, TaskStatus
 from api.quantity import cpu_millicores, memory_mib
 
 DEFAULT_NAMESPACE = "default"
+DEFAULT_SCHEDULER = "default-scheduler"
+NODE_NAME_SCHEDULER = "(spec.nodeName)"
+"""The scheduler a pod created with ``spec.nodeName`` names: none (it is
+bound at once, or waits for its node)."""
 BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 DURATION_ANNOTATION = "orchestrator.dev/duration-seconds"
 OUTCOME_ANNOTATION = "orchestrator.dev/outcome"

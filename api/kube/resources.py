@@ -20,7 +20,7 @@ from typing import Any
 
 import falcon
 
-from actors.domain.errors import NotFound, ValidationError
+from actors.domain.errors import Conflict, NotFound, ValidationError
 from actors.domain.models import Node as NodeRecord
 from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
 from actors.domain.models import Task as TaskRecord
@@ -466,10 +466,20 @@ class Pods(Lister):
         if namespace != objects.DEFAULT_NAMESPACE:
             raise StatusError(403, f"pods are kept in the namespace 'default' only, not '{namespace}'", "Forbidden")
         spec = task_spec(manifest)
+        node_name = (manifest.get("spec") or {}).get("nodeName")
+        resp.status = falcon.HTTP_201
+        if dry_run(req):
+            resp.media = objects.pod(TaskRecord(id=spec.id, name=spec.id, resources=spec.resources,
+                                                manifest=spec.manifest, scheduler=spec.scheduler))
+            return
         reply = Reply()
         self.submitter.submit([spec], reply)
         (task,) = reply.get(timeout=self.timeout)
-        resp.status = falcon.HTTP_201
+        if node_name:
+            try:
+                task = self.ask(self.manager.bind(task.id, node_name))
+            except (NotFound, Conflict):
+                pass  # the node is not there or not ready: the pod waits, as in Kubernetes
         resp.media = objects.pod(task)
 
 
@@ -502,6 +512,29 @@ class Pods(Lister):
             self.durable(revision, self.timeout)
         resp.media = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": str(self.revision())},
                       "items": [objects.pod(t) for t in deleted]}
+
+
+class PodBinding(Pods):
+    """``pods/{name}/binding``: a scheduler of the client's own places a pod
+    (one whose ``schedulerName`` is its own) by naming the node."""
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
+        _check_namespace(namespace)
+        binding = read_manifest(req, resp, "Binding")
+        target = binding.get("target")
+        if not isinstance(target, dict) or not isinstance(target.get("name"), str) or not target["name"]:
+            raise invalid("Binding", name, "target.name", "Required value: the node to bind to",
+                          cause_type="FieldValueRequired")
+        if target.get("kind", "Node") != "Node":
+            raise invalid("Binding", name, "target.kind", "must be Node")
+        if namespace != objects.DEFAULT_NAMESPACE:
+            raise NotFound("task", name)
+        task = self.ask(self.manager.bind(name, target["name"]))
+        self.durable(task.version, self.timeout)
+        resp.status = falcon.HTTP_201
+        resp.media = {"kind": "Binding", "apiVersion": "v1",
+                      "metadata": {"name": name, "namespace": namespace, "uid": objects.uid("pod", name, task.created_at)},
+                      "target": {"kind": "Node", "apiVersion": "v1", "name": target["name"]}}
 
 
 class Pod(Pods):
@@ -608,5 +641,16 @@ def task_spec(manifest: Mapping[str, Any]) -> TaskSpec:
         outcome = objects.outcome_of(annotations)
     except ValidationError as exc:
         raise invalid("Pod", name, exc.field, exc.message) from None
+    scheduler = spec.get("schedulerName")
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
+        raise invalid("Pod", name, "spec.schedulerName", "must be a non-empty string")
+    node_name = spec.get("nodeName")
+    if node_name is not None and not isinstance(node_name, str):
+        raise invalid("Pod", name, "spec.nodeName", "must be a string")
+    if scheduler == objects.DEFAULT_SCHEDULER:
+        scheduler = None
+    if node_name:  # bound at once, as a kubelet takes such a pod: no scheduler looks at it
+        scheduler = scheduler or objects.NODE_NAME_SCHEDULER
     return TaskSpec(id=name, name=name, resources=Resources(cpu, memory), node_selector=node_selector,
-                    duration=duration, outcome=outcome, manifest=objects.stored_manifest(manifest, name))
+                    duration=duration, outcome=outcome, manifest=objects.stored_manifest(manifest, name),
+                    scheduler=scheduler)

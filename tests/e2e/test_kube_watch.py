@@ -178,3 +178,18 @@ def test_events_are_watched_from_a_lists_version(cluster):
         first = next(seen)
         assert first["type"] == "ADDED" and first["object"]["reason"] == "Registered"
         assert first["object"]["involvedObject"]["name"] == "n1"
+
+
+def test_a_scheduler_of_your_own_binds_with_the_python_client(cluster, core_v1):
+    cluster.post("/nodes", {"id": "n1"})
+    core_v1.create_namespaced_pod("default", kubernetes.client.V1Pod(
+        metadata=kubernetes.client.V1ObjectMeta(name="mine"),
+        spec=kubernetes.client.V1PodSpec(scheduler_name="my-scheduler", containers=[
+            kubernetes.client.V1Container(name="main", image="busybox")])))
+    waiting = core_v1.list_namespaced_pod("default", field_selector="spec.nodeName=").items
+    assert [p.metadata.name for p in waiting] == ["mine"]
+    binding = core_v1.create_namespaced_pod_binding("mine", "default", kubernetes.client.V1Binding(
+        metadata=kubernetes.client.V1ObjectMeta(name="mine"),
+        target=kubernetes.client.V1ObjectReference(kind="Node", api_version="v1", name="n1")))
+    assert binding.target.name == "n1"
+    assert cluster.wait_for_status("mine", "running")["node"] == "n1"
