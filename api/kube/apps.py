@@ -9,7 +9,7 @@ what ``kubectl rollout status`` waits on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import falcon
@@ -21,7 +21,7 @@ from actors.domain.models import Task as TaskRecord
 from actors.watch_log import Change
 from api.kube import objects, workloads
 from api.kube.resources import (
-    Lister,
+    Managed,
     _check_namespace,
     _name,
     _version,
@@ -30,7 +30,6 @@ from api.kube.resources import (
     read_manifest,
 )
 from api.kube.status import StatusError, invalid
-from api.kube.watch import Watcher
 
 NAME_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
 
@@ -53,19 +52,10 @@ def deployment_spec(manifest: Mapping[str, Any]) -> DeploymentSpec:
                           manifest=workloads.stored_manifest(manifest, name))
 
 
-class _Apps(Lister):
+class _Apps(Managed):
     api_version = "apps/v1"
     fields = NAME_FIELDS
     fields_of = staticmethod(_fields_of)
-
-    def __init__(self, manager: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
-                 durable: Callable[[int, float], None]) -> None:
-        super().__init__(revision, timeout, watcher)
-        self.manager = manager
-        self.durable = durable
-
-    def ask(self, future: Any) -> Any:
-        return future.get(timeout=self.timeout)
 
     def watch_relevant(self, change: Change) -> bool:
         record = change.after if change.after is not None else change.before

@@ -26,7 +26,8 @@ from api.kube import objects, tables
 from api.kube.resources import _check_namespace
 from api.kube.selectors import SelectorError, field_selector, label_selector
 from api.kube.status import StatusError, status
-from api.kube.watch import DEFAULT_TIMEOUT, MAX_TIMEOUT, Watcher, _Stream, _line
+from api.kube.watch import DEFAULT_TIMEOUT, MAX_TIMEOUT, Watcher, _line
+from api.streams import ReleasingStream
 
 WARNINGS = frozenset({"FailedScheduling", "Unhealthy", "Failed"})
 SOURCES = {"Scheduled": "default-scheduler", "FailedScheduling": "default-scheduler", "Started": "kubelet",
@@ -158,7 +159,7 @@ class Events:
         present = (lambda obj: tables.table("events", [obj], {"resourceVersion": obj["metadata"][
             "resourceVersion"]})) if table else (lambda obj: obj)
         resp.content_type = "application/json"
-        resp.stream = _Stream(self._stream(first, head, matches, present, time.monotonic() + timeout),
+        resp.stream = ReleasingStream(self._stream(first, head, matches, present, time.monotonic() + timeout),
                               self.watcher.slots.release)
 
     def _stream(self, first: list, cursor: int, matches, present, deadline: float) -> Iterator[bytes]:

@@ -15,7 +15,7 @@ import json
 import secrets
 import string
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import falcon
@@ -264,10 +264,9 @@ class Namespace(Namespaces):
         self.respond_one(req, resp, objects.namespace(namespace, self.started))
 
 
-class Nodes(Lister):
-    resource, kind, fields = "nodes", "Node", NODE_FIELDS
-    fields_of = staticmethod(_fields_of_node)
-    record_type, render = NodeRecord, staticmethod(objects.node)
+class Managed(Lister):
+    """A collection over one of the managers: asks it with the request's
+    timeout, and waits for what it wrote to be durable before answering."""
 
     def __init__(self, manager: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
                  durable: Callable[[int, float], None]) -> None:
@@ -277,6 +276,12 @@ class Nodes(Lister):
 
     def ask(self, future: Any) -> Any:
         return future.get(timeout=self.timeout)
+
+
+class Nodes(Managed):
+    resource, kind, fields = "nodes", "Node", NODE_FIELDS
+    fields_of = staticmethod(_fields_of_node)
+    record_type, render = NodeRecord, staticmethod(objects.node)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         self.respond_list(req, resp, lambda: self.ask(self.manager.list()),
@@ -418,20 +423,15 @@ def _labels(value: object, kind: str, name: str) -> dict[str, str]:
         raise invalid(kind, name, exc.field, exc.message) from None
 
 
-class Pods(Lister):
+class Pods(Managed):
     resource, kind, fields = "pods", "Pod", POD_FIELDS
     fields_of = staticmethod(_fields_of_pod)
     record_type, render = TaskRecord, staticmethod(objects.pod)
 
     def __init__(self, manager: Any, submitter: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
                  durable: Callable[[int, float], None]) -> None:
-        super().__init__(revision, timeout, watcher)
-        self.manager = manager
+        super().__init__(manager, revision, timeout, watcher, durable)
         self.submitter = submitter
-        self.durable = durable
-
-    def ask(self, future: Any) -> Any:
-        return future.get(timeout=self.timeout)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:

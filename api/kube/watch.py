@@ -38,6 +38,7 @@ import falcon
 
 from actors.watch_log import Change, Expired, WatchLog
 from api.kube.status import StatusError, status
+from api.streams import ReleasingStream
 
 DEFAULT_TIMEOUT = 1800.0  # seconds, as kube-apiserver's --min-request-timeout
 KEEPALIVE_SECONDS = 5.0
@@ -104,7 +105,7 @@ class Watcher:
                               "(--max-watches); retry later", "TooManyRequests", retry_after=5)
         resp.content_type = "application/json"
         resp.set_header("Cache-Control", "no-cache")
-        resp.stream = _Stream(self._stream(initial, start, timeout, bookmarks, relevant, render, matches,
+        resp.stream = ReleasingStream(self._stream(initial, start, timeout, bookmarks, relevant, render, matches,
                                            bookmark_kind, present), self.slots.release)
 
     def _stream(self, initial, start, timeout, bookmarks, relevant, render, matches, bookmark_kind,
@@ -168,26 +169,3 @@ class Watcher:
         if was:
             return "DELETED", after
         return None
-
-
-class _Stream:
-    """The response body: gives back the watch slot when waitress closes it
-    (the stream ended, the client left, or the server is stopping), once."""
-
-    def __init__(self, lines: Iterator[bytes], release: Callable[[], None]) -> None:
-        self._lines = lines
-        self._release: Callable[[], None] | None = release
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        return next(self._lines)
-
-    def close(self) -> None:
-        try:
-            self._lines.close()
-        finally:
-            release, self._release = self._release, None
-            if release is not None:
-                release()

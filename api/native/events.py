@@ -18,6 +18,7 @@ import falcon
 
 from actors.event_recorder import EventFeed, EventRecorderProxy, Expired
 from api.native import serialize
+from api.streams import ReleasingStream
 from api.params import bool_param
 
 KINDS = ("node", "task", "deployment")
@@ -73,55 +74,29 @@ class Events:
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-cache")
         resp.set_header("X-Accel-Buffering", "no")
-        resp.stream = _Stream(self._watch(first, head, object_id, kind))
+        resp.stream = ReleasingStream(self._watch(first, head, object_id, kind), self._slots.release)
 
     def _watch(self, first: list, head: int, object_id: str | None, kind: str | None) -> Iterator[bytes]:
-        try:
-            yield b": watching\n\n"
-            events, cursor = first, head
-            while True:
-                for event in events:
-                    yield _frame(event)
-                if self.feed.closed:
-                    return
-                newest = self.feed.wait_after(cursor, self.keepalive)
-                if self.feed.closed:
-                    return
-                if newest <= cursor:
-                    yield b": keep-alive\n\n"
-                    events = []
-                    continue
-                try:
-                    events, cursor = self.recorder.read(cursor, object_id, kind).get(timeout=self.timeout)
-                except Expired as exc:  # this watcher fell too far behind
-                    yield f"event: error\ndata: {json.dumps({'status': 410, 'description': str(exc)})}\n\n".encode()
-                    return
-        finally:
-            self._slots.release()
-
-
-class _Stream:
-    """Wraps the generator so waitress's ``close()`` on a client that left
-    also closes it (releasing the watch slot) even before its first step."""
-
-    def __init__(self, frames: Iterator[bytes]) -> None:
-        self._frames = frames
-        self._started = False
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self
-
-    def __next__(self) -> bytes:
-        self._started = True
-        return next(self._frames)
-
-    def close(self) -> None:
-        if not self._started:
-            try:
-                next(self._frames)  # enter the try block so finally runs on close
-            except StopIteration:
+        """The stream's frames; its slot comes back when waitress closes it."""
+        yield b": watching\n\n"
+        events, cursor = first, head
+        while True:
+            for event in events:
+                yield _frame(event)
+            if self.feed.closed:
                 return
-        self._frames.close()
+            newest = self.feed.wait_after(cursor, self.keepalive)
+            if self.feed.closed:
+                return
+            if newest <= cursor:
+                yield b": keep-alive\n\n"
+                events = []
+                continue
+            try:
+                events, cursor = self.recorder.read(cursor, object_id, kind).get(timeout=self.timeout)
+            except Expired as exc:  # this watcher fell too far behind
+                yield f"event: error\ndata: {json.dumps({'status': 410, 'description': str(exc)})}\n\n".encode()
+                return
 
 
 def _frame(event) -> bytes:
