@@ -10,6 +10,9 @@ the forbidden import. The rules are the docstrings of the packages'
 - ``api.client`` imports neither ``actors`` nor any ``api`` module outside
   ``api.client``: a client runs with its own dependencies and talks HTTP.
 - ``api.native`` never imports ``api.client``: the server does not lean on its clients.
+- The two front ends stand apart: ``api.native`` never imports ``api.kube``,
+  and ``api.kube`` imports of ``api.native`` only ``api.native.validation``
+  (the id and label rules both follow) and nothing of ``api.client``.
 - ``actors.domain`` and ``actors.scheduling`` import only each other, the
   standard library, numpy and orjson: pure rules, no actors, no threads of
   their own.
@@ -112,6 +115,12 @@ RULES = [
         "api.client imports neither actors nor an api module outside api.client",
     ),
     Rule("api.native", lambda m, i: not within(i, "api.client"), "api.native never imports api.client"),
+    Rule("api.native", lambda m, i: not within(i, "api.kube"), "api.native never imports api.kube"),
+    Rule(
+        "api.kube",
+        lambda m, i: not within(i, "api.client") and (not within(i, "api.native") or i == "api.native.validation"),
+        "api.kube imports of api.native only api.native.validation, and nothing of api.client",
+    ),
     Rule("actors.domain", _pure, "actors.domain imports only actors.domain, actors.scheduling, the standard library, numpy, orjson"),
     Rule("actors.scheduling", _pure, "actors.scheduling imports only actors.scheduling, actors.domain, the standard library, numpy, orjson"),
     Rule(

@@ -1,12 +1,15 @@
 """The Kubernetes API: a second front end over the same actors and store.
 
-Holds the routes under ``/version``, ``/api`` and ``/apis`` (discovery,
-namespaces, nodes, pods), the conversions between our records and
-Kubernetes objects, server-side tables, selectors and patches. May import
-``actors`` (the managers' interfaces, the domain records and errors) and the
-shared HTTP modules of ``api`` (body, quantity) and ``api.native.validation``
-for the name and label rules; nothing imports it but :mod:`api.app` and
-:mod:`api.errors`.
+Holds the routes under ``/version``, ``/api``, ``/apis`` and
+``/openapi/v3`` (discovery, namespaces, nodes and their status and leases,
+pods and their binding, deployments and replica sets, events), the
+conversions between our records and Kubernetes objects, lists, watches,
+server-side tables, selectors and patches. May import ``actors`` (the
+managers' interfaces, the domain records and errors, the watch log), the
+shared HTTP modules of ``api`` (body, quantity, streams) and, of the native
+API, only ``api.native.validation`` for the id and label rules
+(``tests/test_layout.py`` holds this); nothing imports it but :mod:`api.app`
+and :mod:`api.errors`. The reference is ``api/kube/README.md``.
 """
 
 from __future__ import annotations

@@ -20,15 +20,8 @@ from actors.domain.models import DeploymentChanges, DeploymentSpec
 from actors.domain.models import Task as TaskRecord
 from actors.watch_log import Change
 from api.kube import objects, workloads
-from api.kube.resources import (
-    Managed,
-    _check_namespace,
-    _name,
-    _version,
-    apply_patch_request,
-    dry_run,
-    read_manifest,
-)
+from api.kube.lists import Managed, check_namespace
+from api.kube.requests import apply_patch_request, dry_run, name_of, read_manifest, version_of
 from api.kube.status import StatusError, invalid
 
 NAME_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
@@ -39,7 +32,7 @@ def _fields_of(obj: Mapping[str, Any]) -> dict[str, str]:
 
 
 def deployment_spec(manifest: Mapping[str, Any]) -> DeploymentSpec:
-    name = _name(manifest, "Deployment")
+    name = name_of(manifest, "Deployment")
     spec = manifest.get("spec")
     if not isinstance(spec, dict):
         raise invalid("Deployment", name, "spec", "Required value", group="apps", cause_type="FieldValueRequired")
@@ -88,13 +81,13 @@ class Deployments(_Apps):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            _check_namespace(namespace)
+            check_namespace(namespace)
         self.respond_list(req, resp, self._all, namespace)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:
             raise falcon.HTTPMethodNotAllowed(["GET"])
-        _check_namespace(namespace)
+        check_namespace(namespace)
         manifest = read_manifest(req, resp, "Deployment", "apps/v1")
         given = (manifest.get("metadata") or {}).get("namespace")
         if given not in (None, namespace):
@@ -116,7 +109,7 @@ class Deployments(_Apps):
 
 class Deployment(Deployments):
     def _current(self, namespace: str, name: str) -> tuple[DeploymentRecord, list[TaskRecord]]:
-        _check_namespace(namespace)
+        check_namespace(namespace)
         if namespace != objects.DEFAULT_NAMESPACE:
             raise NotFound("deployment", name)
         return self._owned(name)
@@ -157,7 +150,7 @@ class Deployment(Deployments):
             manifest=spec.manifest if spec.manifest != record.manifest else None,
         )
         given = (wanted.get("metadata") or {}).get("resourceVersion")
-        version = None if given == current["metadata"]["resourceVersion"] else _version(given)
+        version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
         if dry_run(req) or changes == DeploymentChanges():
             if version is not None and version != record.version:
                 raise StatusError(409, f'Operation cannot be fulfilled on deployments.apps "{name}": the object '
@@ -217,13 +210,13 @@ class ReplicaSets(_Apps):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            _check_namespace(namespace)
+            check_namespace(namespace)
         self.respond_list(req, resp, self._all, namespace)
 
 
 class ReplicaSet(ReplicaSets):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
-        _check_namespace(namespace)
+        check_namespace(namespace)
         deployment = name.rsplit("-", 1)[0]
         found = self.ask(self.manager.with_tasks([deployment])) if namespace == objects.DEFAULT_NAMESPACE else []
         for d, tasks in found:

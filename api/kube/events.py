@@ -23,7 +23,7 @@ import falcon
 from actors.domain.errors import NotFound
 from actors.event_recorder import EventFeed, Expired
 from api.kube import objects, tables
-from api.kube.resources import _check_namespace
+from api.kube.lists import check_namespace
 from api.kube.selectors import SelectorError, field_selector, label_selector
 from api.kube.status import StatusError, status
 from api.kube.watch import DEFAULT_TIMEOUT, MAX_TIMEOUT, Watcher, _line
@@ -104,7 +104,7 @@ class Events:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            _check_namespace(namespace)
+            check_namespace(namespace)
         try:
             by_label = label_selector(req.get_param("labelSelector"))
             by_field = field_selector(req.get_param("fieldSelector"), FIELDS)
@@ -128,7 +128,7 @@ class Events:
         resp.media = {"kind": "EventList", "apiVersion": "v1", "metadata": meta, "items": items}
 
     def on_get_one(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
-        _check_namespace(namespace)
+        check_namespace(namespace)
         found, _ = self.recorder.read(0).get(timeout=self.timeout)
         for obj in self._render([e for e in found if f"{e.object}.{e.seq:016x}" == name]):
             resp.media = obj

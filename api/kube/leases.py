@@ -22,7 +22,7 @@ import falcon
 
 from actors.domain.errors import NotFound
 from api.kube import objects
-from api.kube.resources import apply_patch_request, read_manifest
+from api.kube.requests import apply_patch_request, read_manifest
 from api.kube.status import StatusError
 
 LEASE_NAMESPACE = "kube-node-lease"

@@ -1,0 +1,182 @@
+"""What every Kubernetes collection shares: label and field selectors,
+``limit``/``continue`` pages rendered a page at a time, Tables for kubectl,
+single objects, and ``?watch=true`` handed to the :class:`~api.kube.watch.Watcher`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import falcon
+
+from api.kube import objects, selectors, tables
+from api.kube.status import StatusError
+from api.kube.watch import Watcher
+
+MAX_LIMIT = 100_000
+
+
+class Lister:
+    """What every collection shares: selectors, pages and tables."""
+
+    resource: str
+    kind: str
+    fields: frozenset[str]
+    fields_of: Callable[[Mapping[str, Any]], dict[str, str]]
+
+    record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
+    render: Callable[[Any], dict[str, Any]]
+
+    def __init__(self, revision: Callable[[], int], timeout: float, watcher: Watcher) -> None:
+        self.revision = revision
+        self.timeout = timeout
+        self.watcher = watcher
+
+    api_version = "v1"
+
+    def in_scope(self, obj: Mapping[str, Any], namespace: str | None) -> bool:
+        return namespace is None or obj["metadata"].get("namespace") == namespace
+
+    def watch_relevant(self, change: Any) -> bool:
+        """Whether a stored change is one of this collection's (a watch's filter)."""
+        record = change.after if change.after is not None else change.before
+        return type(record) is self.record_type
+
+    def watch_render(self, record: Any) -> dict[str, Any] | None:
+        """The object a changed record is, as a watch shows it (None: none)."""
+        return self.render_record(record)
+
+    def respond_one(self, req: falcon.Request, resp: falcon.Response, obj: dict[str, Any]) -> None:
+        """One object, or a one-row Table when the client asks for one
+        (``kubectl get pod NAME``)."""
+        if tables.wants_table(req.get_header("Accept")):
+            resp.media = tables.table(self.resource, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+            return
+        resp.media = obj
+
+    def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
+        """A stored record's key (what a continue token holds), labels and
+        selectable fields, without rendering the whole object."""
+        obj = self.render_record(record)
+        return obj["metadata"]["name"], obj["metadata"].get("labels") or {}, type(self).fields_of(obj)
+
+    def render_record(self, record: Any) -> dict[str, Any]:
+        return type(self).render(record)
+
+    def table_rows(self, records: list) -> list[tuple[list[Any], dict[str, Any]]] | None:
+        """Table rows made straight from the records, where a kind can do
+        that cheaper than rendering each object (None: render them)."""
+        return None
+
+    def respond_list(self, req: falcon.Request, resp: falcon.Response, records: Callable[[], list],
+                     namespace: str | None = None,
+                     page: Callable[[int | None, str | None], tuple[list, bool]] | None = None) -> None:
+        """A list (or a Table) of the ``records()`` the request's selectors
+        choose, a page at a time; with ``?watch=true``, a watch stream instead.
+
+        Only the page is rendered. ``page(limit, after)`` (the store's own
+        paging, in its order) serves a list without selectors in O(page): so
+        ``kubectl get pods -A``, which asks 500 at a time, costs each request
+        its page, not the whole list."""
+        try:
+            by_label = selectors.label_selector(req.get_param("labelSelector"))
+            by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
+        except selectors.SelectorError as exc:
+            raise StatusError(400, f"unable to parse requirement: {exc}", "BadRequest") from None
+        render = self.render_record
+        if req.get_param("watch") in ("true", "1"):
+            def matches(item: Mapping[str, Any]) -> bool:
+                return (self.in_scope(item, namespace)
+                        and (by_label is None or by_label(item["metadata"].get("labels") or {}))
+                        and (by_field is None or by_field(type(self).fields_of(item))))
+
+            self.watcher.respond(
+                req, resp, list_now=lambda: [render(r) for r in records()], render=self.watch_render,
+                matches=matches, relevant=self.watch_relevant, bookmark_kind=(self.api_version, self.kind),
+                present=(lambda obj: tables.table(self.resource, [obj], {
+                    "resourceVersion": obj["metadata"]["resourceVersion"]}))
+                if tables.wants_table(req.get_header("Accept")) else (lambda obj: obj),
+            )
+            return
+        limit, after = self._page_params(req)
+        revision = str(self.revision())
+        if namespace not in (None, objects.DEFAULT_NAMESPACE):
+            found, more = [], False  # everything this server keeps is in default
+        elif page is not None and by_label is None and by_field is None:
+            found, more = page(limit, after)
+        else:
+            chosen = []
+            for record in records():
+                key, labels, fields = self.describe(record)
+                if (by_label is None or by_label(labels)) and (by_field is None or by_field(fields)):
+                    chosen.append((key, record))
+            start = 0
+            if after is not None:
+                start = next((i + 1 for i, (key, _) in enumerate(chosen) if key == after), None)
+                if start is None:
+                    raise expired_token(after)
+            found = [record for _, record in chosen[start:start + limit] if True] if limit else \
+                [record for _, record in chosen[start:]]
+            more = bool(limit) and start + limit < len(chosen)
+        meta: dict[str, Any] = {"resourceVersion": revision}
+        if more and found:
+            meta["continue"] = base64.urlsafe_b64encode(json.dumps([self.describe(found[-1])[0]]).encode()).decode()
+        if tables.wants_table(req.get_header("Accept")):
+            rows = self.table_rows(found)
+            resp.media = tables.table(self.resource, [render(r) for r in found] if rows is None else [], meta, rows)
+            return
+        objs = [render(r) for r in found]
+        resp.media = {"kind": f"{self.kind}List", "apiVersion": self.api_version, "metadata": meta, "items": objs}
+
+    @staticmethod
+    def _page_params(req: falcon.Request) -> tuple[int | None, str | None]:
+        """``limit`` and ``continue``. The token holds the key of the last
+        object given, so the next page starts after it in the store's order
+        (creation order for pods, names for the rest); unlike
+        kube-apiserver's, it does not pin the list's version, and a token
+        whose object has since been deleted is 410 ``Expired``: list again."""
+        text = req.get_param("limit")
+        try:
+            limit = int(text) if text else None
+        except ValueError:
+            raise StatusError(400, "limit must be a whole number", "BadRequest") from None
+        if limit is not None and limit <= 0:
+            limit = None
+        if limit is not None:
+            limit = min(limit, MAX_LIMIT)
+        token = req.get_param("continue")
+        after = None
+        if token:
+            try:
+                (after,) = json.loads(base64.urlsafe_b64decode(token.encode()).decode())
+                after = str(after)
+            except (ValueError, binascii.Error, TypeError, UnicodeDecodeError):
+                raise StatusError(400, "the continue token is not one this server gave", "BadRequest") from None
+        return limit, after
+
+
+def expired_token(after: str) -> StatusError:
+    return StatusError(410, f"the continue token's object ({after[:80]}) is gone; list again from the start",
+                       "Expired")
+
+
+def check_namespace(namespace: str) -> None:
+    if namespace not in objects.BUILTIN_NAMESPACES:
+        raise StatusError(404, f'namespaces "{namespace}" not found', "NotFound", name=namespace, kind="namespaces")
+
+class Managed(Lister):
+    """A collection over one of the managers: asks it with the request's
+    timeout, and waits for what it wrote to be durable before answering."""
+
+    def __init__(self, manager: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
+                 durable: Callable[[int, float], None]) -> None:
+        super().__init__(revision, timeout, watcher)
+        self.manager = manager
+        self.durable = durable
+
+    def ask(self, future: Any) -> Any:
+        return future.get(timeout=self.timeout)
