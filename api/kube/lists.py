@@ -28,6 +28,7 @@ class Lister:
     fields: frozenset[str]
     fields_of: Callable[[Mapping[str, Any]], dict[str, str]]
 
+    api_version = "v1"
     record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
     render: Callable[[Any], dict[str, Any]]
 
@@ -35,8 +36,6 @@ class Lister:
         self.revision = revision
         self.timeout = timeout
         self.watcher = watcher
-
-    api_version = "v1"
 
     def in_scope(self, obj: Mapping[str, Any], namespace: str | None) -> bool:
         return namespace is None or obj["metadata"].get("namespace") == namespace
@@ -119,9 +118,9 @@ class Lister:
                 start = next((i + 1 for i, (key, _) in enumerate(chosen) if key == after), None)
                 if start is None:
                     raise expired_token(after)
-            found = [record for _, record in chosen[start:start + limit] if True] if limit else \
-                [record for _, record in chosen[start:]]
-            more = bool(limit) and start + limit < len(chosen)
+            end = start + limit if limit else len(chosen)
+            found = [record for _, record in chosen[start:end]]
+            more = end < len(chosen)
         meta: dict[str, Any] = {"resourceVersion": revision}
         if more and found:
             meta["continue"] = base64.urlsafe_b64encode(json.dumps([self.describe(found[-1])[0]]).encode()).decode()
