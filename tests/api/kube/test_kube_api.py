@@ -381,3 +381,28 @@ def test_kubeconfig_carries_the_server_and_token():
     assert yaml.safe_load(kubeconfig("http://h:1"))["users"][0]["user"] == {}
     with pytest.raises(ValueError, match="--server"):
         kubeconfig("localhost:8080")
+
+
+def test_manifests_survive_a_restart_on_sqlite(tmp_path):
+    from actors.store.backends import open_backend
+    from actors.system import Settings, start_control_plane
+
+    path = f"sqlite:{tmp_path / 'kube.db'}"
+    first = start_control_plane(Settings(start_timer=False), open_backend(path))
+    try:
+        client = falcon.testing.TestClient(create_app(first))
+        manifest = pod_manifest("web")
+        manifest["metadata"]["labels"] = {"app": "web"}
+        assert client.simulate_post("/api/v1/namespaces/default/pods", json=manifest).status_code == 201
+        before = client.simulate_get("/api/v1/namespaces/default/pods/web").json
+    finally:
+        first.stop()
+    second = start_control_plane(Settings(start_timer=False), open_backend(path))
+    try:
+        after = falcon.testing.TestClient(create_app(second)).simulate_get("/api/v1/namespaces/default/pods/web").json
+        def kept(pod):  # what the client sent, and the identity the server gave it
+            return {k: v for k, v in pod["metadata"].items() if k != "resourceVersion"}, pod["spec"]["containers"]
+
+        assert kept(after) == kept(before) and after["metadata"]["labels"] == {"app": "web"}
+    finally:
+        second.stop()
