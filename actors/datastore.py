@@ -52,6 +52,7 @@ from actors.domain.models import (
     NO_RESOURCES,
     Deployment,
     Node,
+    Object,
     Record,
     Resources,
     Task,
@@ -100,7 +101,9 @@ class Datastore:
         self._owned: dict[str, set[str]] = {}  # deployment id -> ids of the tasks it owns
         self._running_owned: dict[str, int] = {}  # deployment id -> how many of them run
         self._touched: dict[str, int] = {}  # deployment id -> revision it or a task of it last changed
-        self._records: dict[str, dict] = {"node": self._nodes, "task": self._tasks, "deployment": self._deployments}
+        self._objects: dict[str, Object] = {}
+        self._records: dict[str, dict] = {"node": self._nodes, "task": self._tasks, "deployment": self._deployments,
+                                          "object": self._objects}
         self._revision = 0
         loaded = self.backend.load()
         for node in loaded.nodes:
@@ -109,6 +112,8 @@ class Datastore:
             self._deployments[deployment.id] = deployment
         for task in loaded.tasks:
             self._insert_task(task)
+        for kept in loaded.objects:
+            self._objects[kept.id] = kept
         self._revision = loaded.revision
         for deployment_id in self._deployments:
             self._touched[deployment_id] = self._revision
@@ -268,6 +273,16 @@ class Datastore:
     def list_deployments(self) -> list[Deployment]:
         """Deployments sorted by id."""
         return [self._with_ready(self._deployments[i]) for i in sorted(self._deployments)]
+
+    def get_object(self, object_id: str) -> Object:
+        found = self._objects.get(object_id)
+        if found is None:
+            raise NotFound("object", object_id)
+        return found
+
+    def list_objects(self, prefix: str) -> list[Object]:
+        """The objects whose id starts with ``prefix``, sorted by id."""
+        return sorted((o for i, o in self._objects.items() if i.startswith(prefix)), key=lambda o: o.id)
 
     def deployments_with_tasks(self, deployment_ids: Iterable[str] | None = None) -> list[tuple[Deployment, list[Task]]]:
         """The deployments (all, sorted by id, or those of ``deployment_ids``
@@ -525,6 +540,9 @@ class Datastore:
 
     def _store(self, record: Record) -> None:
         record_type = type(record)
+        if record_type is Object:
+            self._objects[record.id] = record
+            return
         if record_type is Node:
             self._put_node(record)
             return
@@ -547,6 +565,9 @@ class Datastore:
         self._touch_owner(record)
 
     def _remove(self, kind: str, record_id: str) -> None:
+        if kind == "object":
+            del self._objects[record_id]
+            return
         if kind == "node":
             del self._nodes[record_id]
             self._sick.discard(record_id)
@@ -612,7 +633,7 @@ class Datastore:
             self._node_touched(task.node)
 
 
-_KINDS = {Node: "node", Task: "task", Deployment: "deployment"}
+_KINDS = {Node: "node", Task: "task", Deployment: "deployment", Object: "object"}
 Change = tuple[Record | None, Record | None]
 
 

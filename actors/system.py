@@ -6,7 +6,7 @@ with ``ActorRegistry.stop_all()`` as the backstop.
 
 Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
-    API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager
+    API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager, ObjectManager
     TaskManager --tell--> Kubelet (start a task a client bound: pods/binding)
     NodeManager, TaskManager, DeploymentManager --ask--> Datastore ; --tell--> Controller
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
@@ -43,6 +43,7 @@ from actors.kubelet import KubeletActor
 from actors.leader import DEFAULT_TTL, LeaderElector
 from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
+from actors.object_manager import ObjectManagerActor
 from actors.scheduler import SchedulerActor
 from actors.scheduling.rules import DEFAULT_POLICY
 from actors.store.backend import Backend
@@ -102,6 +103,8 @@ class ControlPlane:
     """Set when several processes share the store (etcd)."""
     watch_log: WatchLog = dataclasses.field(default_factory=WatchLog)
     """The last changes with their revisions, for Kubernetes watches."""
+    object_manager: Handle | None = None
+    """Keeps what nothing acts on (ConfigMaps, namespaces of one's own)."""
 
     @property
     def store(self) -> str:
@@ -248,6 +251,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "deployment-manager",
             lambda: DeploymentManagerActor.start(datastore, clock, controller.later("request_reconcile")),
         )
+        object_manager = supervised("object-manager", lambda: ObjectManagerActor.start(datastore, clock))
         task_submitter = TaskSubmitter(datastore, clock, controller.later("request_reconcile"))
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()
@@ -266,6 +270,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
         task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
         backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order, elector=elector,
+        object_manager=object_manager,
     )
 
 

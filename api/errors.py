@@ -53,8 +53,12 @@ def _respond(
 
 
 def _named(ex: NotFound | AlreadyExists, message: str) -> dict:
-    resource = _KUBE_KINDS.get(ex.kind, ex.kind)
-    return {"message": f'{resource} "{ex.id}" {message}', "name": ex.id, "kind": resource,
+    resource, name = _KUBE_KINDS.get(ex.kind, ex.kind), ex.id
+    if ex.kind == "object":  # kept for a client: its id is "PLURAL/[NAMESPACE/]NAME"
+        resource, name = ex.id.split("/", 1)[0], ex.id.rsplit("/", 1)[-1]
+    elif ex.kind == "namespace":
+        resource = "namespaces"
+    return {"message": f'{resource} "{name}" {message}', "name": name, "kind": resource,
             "group": "apps" if resource == "deployments" else ""}
 
 

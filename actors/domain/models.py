@@ -173,16 +173,31 @@ class Deployment:
         return self.ready
 
 
-Record = Node | Task | Deployment
+@dataclasses.dataclass(frozen=True, slots=True)
+class Object:
+    """Something the control plane keeps for its clients and does not act
+    on: a Kubernetes ConfigMap, a namespace of a user's own. ``id`` is its
+    key, its kind's plural first (``configmaps/NAMESPACE/NAME``,
+    ``namespaces/NAME``); ``body`` is what the client sent (JSON-ready)."""
+
+    id: str
+    body: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    created_at: float = 0.0
+    version: int = 0
+
+
+Record = Node | Task | Deployment | Object
 
 
 def kind_of(record: Record) -> str:
-    """``"node"``, ``"task"`` or ``"deployment"``: the kind names used in
-    errors and the store."""
+    """``"node"``, ``"task"``, ``"deployment"`` or ``"object"``: the kind
+    names used in errors and the store."""
     if isinstance(record, Node):
         return "node"
     if isinstance(record, Task):
         return "task"
+    if isinstance(record, Object):
+        return "object"
     return "deployment"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
-from actors.domain.models import Deployment, Node, Record, Task
+from actors.domain.models import Deployment, Node, Object, Record, Task
 
 OnDurable = Callable[[BaseException | None], None]
 
@@ -27,6 +27,8 @@ class Loaded(NamedTuple):
     """In creation order."""
     deployments: list[Deployment]
     revision: int
+    objects: Sequence[Object] = ()
+    """Sorted by id (see :class:`~actors.domain.models.Object`)."""
 
 
 class Backend(Protocol):

@@ -19,6 +19,7 @@ import orjson
 from actors.domain.models import (
     Deployment,
     Node,
+    Object,
     Record,
     Resources,
     Task,
@@ -91,6 +92,10 @@ def _deployment(d: Deployment) -> dict[str, Any]:
     return data
 
 
+def decode_object(text: str) -> Object:
+    return Object(**orjson.loads(text))
+
+
 def encode(record: Record) -> str:
     """Every field but the derived ones (``allocated``, ``ready``). This runs
     for every stored change, in the writer thread that group commit waits on,
@@ -100,6 +105,9 @@ def encode(record: Record) -> str:
         return orjson.dumps(_task(record)).decode()
     if isinstance(record, Node):
         return orjson.dumps(_node(record)).decode()
+    if isinstance(record, Object):
+        return orjson.dumps({"id": record.id, "body": record.body, "created_at": record.created_at,
+                             "version": record.version}).decode()
     return orjson.dumps(_deployment(record)).decode()
 
 

@@ -67,9 +67,10 @@ GROUP_OPS = 120  # operations of one kind in a group sent as one: etcd takes 128
 WATCH_IDLE = 1.0  # seconds a watch stream may be silent before it is opened again
 BARRIER_TIMEOUT = 5.0  # seconds a request waits for the watch to catch up before a 503
 
-_DIRS = {"node": "nodes", "task": "tasks", "deployment": "deployments"}
+_DIRS = {"node": "nodes", "task": "tasks", "deployment": "deployments", "object": "objects"}
 _KINDS = {v: k for k, v in _DIRS.items()}
-_DECODE = {"node": codec.decode_node, "task": codec.decode_task, "deployment": codec.decode_deployment}
+_DECODE = {"node": codec.decode_node, "task": codec.decode_task, "deployment": codec.decode_deployment,
+           "object": codec.decode_object}
 
 
 class Change(NamedTuple):
@@ -160,23 +161,24 @@ class EtcdBackend(DurableOnCommit):
             revision, kvs = self.client.range(self.prefix + "/", prefix_end(self.prefix + "/"))
         except Unavailable as exc:
             raise StoreError(str(exc)) from None
-        nodes, tasks, deployments = [], [], []
+        nodes, tasks, deployments, kept = [], [], [], []
         created: list[tuple[int, str]] = []
         for kv in sorted(kvs, key=lambda kv: (kv.create_revision, kv.key)):
             parsed = self.parse_key(kv.key)
             if parsed is None:
                 continue
             record = self.decode(parsed[0], kv.value, kv.mod_revision)
-            {"node": nodes, "task": tasks, "deployment": deployments}[parsed[0]].append(record)
+            {"node": nodes, "task": tasks, "deployment": deployments, "object": kept}[parsed[0]].append(record)
             if parsed[0] == "task":
                 created.append((kv.create_revision, record.id))
         self.load_orders = creation_orders(created)
         nodes.sort(key=lambda n: n.id)
         deployments.sort(key=lambda d: d.id)
+        kept.sort(key=lambda o: o.id)
         self._loaded = self._applied = revision
         logger.info("loaded %d nodes, %d tasks and %d deployments from etcd at %s%s (revision %d)",
                     len(nodes), len(tasks), len(deployments), self.client.describe(), self.prefix, revision)
-        return Loaded(nodes, tasks, deployments, revision)
+        return Loaded(nodes, tasks, deployments, revision, kept)
 
     def close(self) -> None:
         self._stopping.set()
@@ -539,7 +541,7 @@ class EtcdDatastore(Datastore):
         present = {(c.kind, c.id) for c in everything}
         gone = [
             Change(kind, record_id, None, revision)
-            for kind in ("task", "node", "deployment")
+            for kind in ("task", "node", "deployment", "object")
             for record_id in list(self._records[kind])
             if (kind, record_id) not in present
         ]

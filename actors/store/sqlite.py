@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from actors.store import codec
 from actors.store.backend import Loaded, OnDurable
 from actors.domain.errors import StoreError, Unavailable
-from actors.domain.models import Deployment, Node, Record, Task
+from actors.domain.models import Deployment, Node, Object, Record, Task
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL);
 """
-_TABLES = {"node": "nodes", "task": "tasks", "deployment": "deployments"}
+_TABLES = {"node": "nodes", "task": "tasks", "deployment": "deployments", "object": "objects"}
 
 
 def _check_existing(path: str) -> None:
@@ -161,6 +162,7 @@ class SqliteBackend:
             deployments = [
                 codec.decode_deployment(data) for (data,) in db.execute("SELECT data FROM deployments ORDER BY id")
             ]
+            kept = [codec.decode_object(data) for (data,) in db.execute("SELECT data FROM objects ORDER BY id")]
         except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"cannot load {self.path}: {exc}") from None
         self._durable = revision
@@ -170,7 +172,7 @@ class SqliteBackend:
         synchronous = {1: "NORMAL", 2: "FULL"}.get(db.execute("PRAGMA synchronous").fetchone()[0], "other")
         logger.info("loaded %d nodes, %d tasks and %d deployments from %s (revision %d, synchronous %s)",
                     len(nodes), len(tasks), len(deployments), self.path, revision, synchronous)
-        return Loaded(nodes, tasks, deployments, revision)
+        return Loaded(nodes, tasks, deployments, revision, kept)
 
     def persist(
         self,
@@ -277,10 +279,13 @@ class SqliteBackend:
                 if len(tasks) < len(puts):
                     nodes = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Node)]
                     deployments = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Deployment)]
+                    kept = [(r.id, r.version, codec.encode(r)) for r in puts if isinstance(r, Object)]
                     if nodes:
                         db.executemany(_UPSERT_NODE, nodes)
                     if deployments:
                         db.executemany(_UPSERT_DEPLOYMENT, deployments)
+                    if kept:
+                        db.executemany(_UPSERT_OBJECT, kept)
             db.execute("UPDATE meta SET value = ? WHERE key = 'revision'", (batch[-1][2],))
             db.execute("COMMIT")
         except BaseException:
@@ -306,6 +311,10 @@ _UPSERT_NODE = (
 )
 _UPSERT_DEPLOYMENT = (
     "INSERT INTO deployments (id, version, data) VALUES (?, ?, ?) "
+    "ON CONFLICT(id) DO UPDATE SET version = excluded.version, data = excluded.data"
+)
+_UPSERT_OBJECT = (
+    "INSERT INTO objects (id, version, data) VALUES (?, ?, ?) "
     "ON CONFLICT(id) DO UPDATE SET version = excluded.version, data = excluded.data"
 )
 _UPSERT_TASK = (

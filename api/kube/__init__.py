@@ -14,9 +14,12 @@ and :mod:`api.errors`. The reference is ``api/kube/README.md``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 
-from api.kube import apps, discovery, events, leases, openapi, resources
+from api.kube import apps, configmaps, discovery, events, leases, openapi, resources
+from api.kube.lists import NamespaceIndex
 from api.kube.watch import Watcher
 
 
@@ -25,50 +28,65 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     revision = lambda: control_plane.feed.revision  # noqa: E731: the list's resourceVersion
     started = control_plane.settings.clock()
     nodes, tasks = control_plane.node_manager, control_plane.task_manager
+    deployments, kept = control_plane.deployment_manager, control_plane.object_manager
     submitter = getattr(control_plane, "task_submitter", None) or tasks
-    app.add_route("/version", discovery.Version())
-    app.add_route("/api", discovery.CoreGroup())
-    app.add_route("/apis", discovery.Groups())
-    app.add_route("/api/v1", discovery.ResourceList("v1"))
-    app.add_route("/apis/apps", discovery.Group("apps"))
-    app.add_route("/apis/apps/v1", discovery.ResourceList("apps/v1"))
+    namespaces = NamespaceIndex(kept, timeout)
+    routes: dict[str, Any] = {
+        "/version": discovery.Version(),
+        "/api": discovery.CoreGroup(),
+        "/apis": discovery.Groups(),
+        "/api/v1": discovery.ResourceList("v1"),
+        "/apis/apps": discovery.Group("apps"),
+        "/apis/apps/v1": discovery.ResourceList("apps/v1"),
+        "/apis/coordination.k8s.io": discovery.Group("coordination.k8s.io"),
+        "/apis/coordination.k8s.io/v1": discovery.ResourceList("coordination.k8s.io/v1"),
+    }
+
+    def managed(cls, manager):
+        return cls(manager, revision, timeout, watcher, durable)
+
+    ns = "/api/v1/namespaces/{namespace}"
+    routes.update({
+        "/api/v1/namespaces": resources.Namespaces(kept, revision, timeout, watcher, durable, started),
+        ns: resources.Namespace(kept, revision, timeout, watcher, durable, started),
+        "/api/v1/nodes": managed(resources.Nodes, nodes),
+        "/api/v1/nodes/{name}": managed(resources.Node, nodes),
+        "/api/v1/pods": resources.Pods(tasks, submitter, revision, timeout, watcher, durable),
+        ns + "/pods": resources.Pods(tasks, submitter, revision, timeout, watcher, durable),
+        ns + "/pods/{name}": resources.Pod(tasks, submitter, revision, timeout, watcher, durable),
+        ns + "/pods/{name}/binding": resources.PodBinding(tasks, submitter, revision, timeout, watcher, durable),
+        "/api/v1/configmaps": managed(configmaps.ConfigMaps, kept),
+        ns + "/configmaps": managed(configmaps.ConfigMaps, kept),
+        ns + "/configmaps/{name}": managed(configmaps.ConfigMap, kept),
+    })
+    apps_ns = "/apis/apps/v1/namespaces/{namespace}"
+    routes.update({
+        "/apis/apps/v1/deployments": managed(apps.Deployments, deployments),
+        apps_ns + "/deployments": managed(apps.Deployments, deployments),
+        apps_ns + "/deployments/{name}": managed(apps.Deployment, deployments),
+        apps_ns + "/deployments/{name}/scale": managed(apps.DeploymentScale, deployments),
+        apps_ns + "/deployments/{name}/status": managed(apps.DeploymentStatus, deployments),
+        "/apis/apps/v1/replicasets": managed(apps.ReplicaSets, deployments),
+        apps_ns + "/replicasets": managed(apps.ReplicaSets, deployments),
+        apps_ns + "/replicasets/{name}": managed(apps.ReplicaSet, deployments),
+    })
+    for path, resource in routes.items():
+        if hasattr(resource, "namespaces"):
+            resource.namespaces = namespaces  # which namespaces exist: this app's store's
+        app.add_route(path, resource)
+    node_timeout = control_plane.settings.node_timeout
+    app.add_route("/api/v1/nodes/{name}/status", leases.NodeStatus(nodes, timeout, durable, node_timeout))
+    node_leases = leases.Leases(nodes, timeout, durable, node_timeout)
+    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases", node_leases)
+    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}", node_leases, suffix="one")
     documents = openapi.OpenAPIV3()
     app.add_route("/openapi/v3", documents)
     app.add_route("/openapi/v3/api/v1", documents, suffix="core")
     app.add_route("/openapi/v3/apis/{group}/{version}", documents, suffix="group")
-    app.add_route("/api/v1/namespaces", resources.Namespaces(revision, timeout, watcher, started))
-    app.add_route("/api/v1/namespaces/{namespace}", resources.Namespace(revision, timeout, watcher, started))
-    app.add_route("/api/v1/nodes", resources.Nodes(nodes, revision, timeout, watcher, durable))
-    app.add_route("/api/v1/nodes/{name}", resources.Node(nodes, revision, timeout, watcher, durable))
-    node_timeout = control_plane.settings.node_timeout
-    app.add_route("/api/v1/nodes/{name}/status", leases.NodeStatus(nodes, timeout, durable, node_timeout))
-    app.add_route("/apis/coordination.k8s.io", discovery.Group("coordination.k8s.io"))
-    app.add_route("/apis/coordination.k8s.io/v1", discovery.ResourceList("coordination.k8s.io/v1"))
-    node_leases = leases.Leases(nodes, timeout, durable, node_timeout)
-    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases", node_leases)
-    app.add_route("/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}", node_leases, suffix="one")
-    pods = resources.Pods(tasks, submitter, revision, timeout, watcher, durable)
-    app.add_route("/api/v1/pods", pods)
-    app.add_route("/api/v1/namespaces/{namespace}/pods", pods)
-    app.add_route("/api/v1/namespaces/{namespace}/pods/{name}/binding", resources.PodBinding(
-        tasks, submitter, revision, timeout, watcher, durable))
-    app.add_route("/api/v1/namespaces/{namespace}/pods/{name}", resources.Pod(tasks, submitter, revision, timeout,
-                                                                              watcher, durable))
-    deployments = control_plane.deployment_manager
-    app.add_route("/apis/apps/v1/deployments", apps.Deployments(deployments, revision, timeout, watcher, durable))
-    base = "/apis/apps/v1/namespaces/{namespace}"
-    app.add_route(base + "/deployments", apps.Deployments(deployments, revision, timeout, watcher, durable))
-    app.add_route(base + "/deployments/{name}", apps.Deployment(deployments, revision, timeout, watcher, durable))
-    app.add_route(base + "/deployments/{name}/scale",
-                  apps.DeploymentScale(deployments, revision, timeout, watcher, durable))
-    app.add_route(base + "/deployments/{name}/status",
-                  apps.DeploymentStatus(deployments, revision, timeout, watcher, durable))
-    app.add_route("/apis/apps/v1/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
-    app.add_route(base + "/replicasets", apps.ReplicaSets(deployments, revision, timeout, watcher, durable))
-    app.add_route(base + "/replicasets/{name}", apps.ReplicaSet(deployments, revision, timeout, watcher, durable))
     if hasattr(control_plane, "events"):  # as for the native event stream (api.app)
         log = events.Events(control_plane.events, control_plane.events_feed,
                             {"task": tasks, "node": nodes, "deployment": deployments}, timeout, watcher)
+        log.namespaces = namespaces
         app.add_route("/api/v1/events", log)
-        app.add_route("/api/v1/namespaces/{namespace}/events", log)
-        app.add_route("/api/v1/namespaces/{namespace}/events/{name}", log, suffix="one")
+        app.add_route(ns + "/events", log)
+        app.add_route(ns + "/events/{name}", log, suffix="one")

@@ -20,7 +20,7 @@ from actors.domain.models import DeploymentChanges, DeploymentSpec
 from actors.domain.models import Task as TaskRecord
 from actors.watch_log import Change
 from api.kube import objects, workloads
-from api.kube.lists import Managed, check_namespace
+from api.kube.lists import Managed
 from api.kube.requests import apply_patch_request, dry_run, name_of, read_manifest, version_of
 from api.kube.status import StatusError, invalid
 
@@ -81,13 +81,13 @@ class Deployments(_Apps):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            check_namespace(namespace)
+            self.check_namespace(namespace)
         self.respond_list(req, resp, self._all, namespace)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:
             raise falcon.HTTPMethodNotAllowed(["GET"])
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         manifest = read_manifest(req, resp, "Deployment", "apps/v1")
         given = (manifest.get("metadata") or {}).get("namespace")
         if given not in (None, namespace):
@@ -109,7 +109,7 @@ class Deployments(_Apps):
 
 class Deployment(Deployments):
     def _current(self, namespace: str, name: str) -> tuple[DeploymentRecord, list[TaskRecord]]:
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         if namespace != objects.DEFAULT_NAMESPACE:
             raise NotFound("deployment", name)
         return self._owned(name)
@@ -210,13 +210,13 @@ class ReplicaSets(_Apps):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            check_namespace(namespace)
+            self.check_namespace(namespace)
         self.respond_list(req, resp, self._all, namespace)
 
 
 class ReplicaSet(ReplicaSets):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         deployment = name.rsplit("-", 1)[0]
         found = self.ask(self.manager.with_tasks([deployment])) if namespace == objects.DEFAULT_NAMESPACE else []
         for d, tasks in found:

@@ -32,8 +32,10 @@ READ = ["get", "list"]
 # group/version -> [(name, singular, namespaced, kind, verbs, short names)]
 RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
     "v1": [
+        ("configmaps", "configmap", True, "ConfigMap",
+         ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"]),
         ("events", "event", True, "Event", READ + ["watch"], ["ev"]),
-        ("namespaces", "namespace", False, "Namespace", READ + ["watch"], ["ns"]),
+        ("namespaces", "namespace", False, "Namespace", ["create", "delete", "get", "list", "watch"], ["ns"]),
         ("nodes", "node", False, "Node", ["create", "delete", "get", "list", "patch", "watch"], ["no"]),
         ("nodes/status", "", False, "Node", ["get", "patch", "update"], []),
         ("pods", "pod", True, "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update",

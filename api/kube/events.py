@@ -23,7 +23,7 @@ import falcon
 from actors.domain.errors import NotFound
 from actors.event_recorder import EventFeed, Expired
 from api.kube import objects, tables
-from api.kube.lists import check_namespace
+from api.kube.lists import BUILT_IN_ONLY, NamespaceIndex
 from api.kube.selectors import SelectorError, field_selector, label_selector
 from api.kube.status import StatusError, status
 from api.kube.watch import DEFAULT_TIMEOUT, MAX_TIMEOUT, Watcher, _line
@@ -76,6 +76,11 @@ def _fields(obj: Mapping[str, Any]) -> dict[str, str]:
 class Events:
     """``/api/v1/events`` and ``/api/v1/namespaces/{namespace}/events[/{name}]``."""
 
+    namespaces: NamespaceIndex = BUILT_IN_ONLY
+
+    def check_namespace(self, namespace: str) -> None:
+        self.namespaces.check(namespace)
+
     def __init__(self, recorder: Any, feed: EventFeed, managers: Mapping[str, Any], timeout: float,
                  watcher: Watcher) -> None:
         self.recorder = recorder
@@ -104,7 +109,7 @@ class Events:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            check_namespace(namespace)
+            self.check_namespace(namespace)
         try:
             by_label = label_selector(req.get_param("labelSelector"))
             by_field = field_selector(req.get_param("fieldSelector"), FIELDS)
@@ -128,7 +133,7 @@ class Events:
         resp.media = {"kind": "EventList", "apiVersion": "v1", "metadata": meta, "items": items}
 
     def on_get_one(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         found, _ = self.recorder.read(0).get(timeout=self.timeout)
         for obj in self._render([e for e in found if f"{e.object}.{e.seq:016x}" == name]):
             resp.media = obj

@@ -40,6 +40,7 @@ CONTAINER = frozenset({
 })
 RESOURCES = frozenset({"limits", "requests", "claims"})
 BINDING = frozenset({"apiVersion", "kind", "metadata", "target"})
+CONFIGMAP = frozenset({"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"})
 DEPLOYMENT_SPEC = frozenset({"replicas", "selector", "template", "strategy", "minReadySeconds",
                              "revisionHistoryLimit", "paused", "progressDeadlineSeconds"})
 TEMPLATE = frozenset({"metadata", "spec"})
@@ -68,7 +69,7 @@ def unknown_fields(kind: str, manifest: Mapping[str, Any]) -> list[str]:
                     if isinstance(container, Mapping):
                         check(container.get("resources"), RESOURCES, f"{where}.{group}[{i}].resources")
 
-    check(manifest, BINDING if kind == "Binding" else OBJECT, "")
+    check(manifest, {"Binding": BINDING, "ConfigMap": CONFIGMAP}.get(kind, OBJECT), "")
     check(manifest.get("metadata"), METADATA, ".metadata")
     spec = manifest.get("spec")
     if kind == "Pod":

@@ -13,11 +13,40 @@ from typing import Any
 
 import falcon
 
+from actors.domain.errors import NotFound
 from api.kube import objects, selectors, tables
 from api.kube.status import StatusError
 from api.kube.watch import Watcher
 
 MAX_LIMIT = 100_000
+
+
+class NamespaceIndex:
+    """Which namespaces exist: the four built in, and those a user made
+    (kept by the object manager as ``namespaces/NAME``)."""
+
+    def __init__(self, manager: Any = None, timeout: float = 10.0) -> None:
+        self.manager = manager
+        self.timeout = timeout
+
+    def exists(self, namespace: str) -> bool:
+        if namespace in objects.BUILTIN_NAMESPACES:
+            return True
+        if self.manager is None:
+            return False
+        try:
+            self.manager.get(f"namespaces/{namespace}").get(timeout=self.timeout)
+        except NotFound:
+            return False
+        return True
+
+    def check(self, namespace: str) -> None:
+        if not self.exists(namespace):
+            raise StatusError(404, f'namespaces "{namespace}" not found', "NotFound", name=namespace,
+                              kind="namespaces")
+
+
+BUILT_IN_ONLY = NamespaceIndex()
 
 
 class Lister:
@@ -29,6 +58,8 @@ class Lister:
     fields_of: Callable[[Mapping[str, Any]], dict[str, str]]
 
     api_version = "v1"
+    namespaces: NamespaceIndex = BUILT_IN_ONLY  # api.kube.add_routes gives each resource the app's own
+    default_namespace_only = True  # pods and deployments live in default: elsewhere a list is empty
     record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
     render: Callable[[Any], dict[str, Any]]
 
@@ -36,6 +67,10 @@ class Lister:
         self.revision = revision
         self.timeout = timeout
         self.watcher = watcher
+
+    def check_namespace(self, namespace: str) -> None:
+        """404 unless the namespace exists."""
+        self.namespaces.check(namespace)
 
     def in_scope(self, obj: Mapping[str, Any], namespace: str | None) -> bool:
         return namespace is None or obj["metadata"].get("namespace") == namespace
@@ -103,9 +138,9 @@ class Lister:
             return
         limit, after = self._page_params(req)
         revision = str(self.revision())
-        if namespace not in (None, objects.DEFAULT_NAMESPACE):
-            found, more = [], False  # everything this server keeps is in default
-        elif page is not None and by_label is None and by_field is None:
+        if self.default_namespace_only and namespace not in (None, objects.DEFAULT_NAMESPACE):
+            found, more = [], False
+        elif page is not None and by_label is None and by_field is None and namespace in (None, objects.DEFAULT_NAMESPACE):
             found, more = page(limit, after)
         else:
             chosen = []
@@ -163,9 +198,6 @@ def expired_token(after: str) -> StatusError:
                        "Expired")
 
 
-def check_namespace(namespace: str) -> None:
-    if namespace not in objects.BUILTIN_NAMESPACES:
-        raise StatusError(404, f'namespaces "{namespace}" not found', "NotFound", name=namespace, kind="namespaces")
 
 class Managed(Lister):
     """A collection over one of the managers: asks it with the request's

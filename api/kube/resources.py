@@ -16,13 +16,14 @@ from typing import Any
 
 import falcon
 
-from actors.domain.errors import Conflict, NotFound, ValidationError
+from actors.domain.errors import AlreadyExists, Conflict, NotFound, ValidationError
 from actors.domain.models import Node as NodeRecord
 from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
+from actors.domain.models import Object as ObjectRecord
 from actors.domain.models import Task as TaskRecord
 from actors.reply import Reply
-from api.kube import objects, selectors, tables
-from api.kube.lists import Lister, Managed, check_namespace, expired_token
+from api.kube import configmaps, objects, selectors, tables
+from api.kube.lists import Managed, expired_token
 from api.kube.requests import (
     apply_patch_request,
     dry_run,
@@ -59,25 +60,69 @@ def _fields_of_namespace(ns: Mapping[str, Any]) -> dict[str, str]:
 
 
 
-class Namespaces(Lister):
+class Namespaces(Managed):
+    """The four built-in namespaces (always there, never deleted) and those
+    a user made, kept by the object manager (see :mod:`api.kube.configmaps`)."""
+
     resource, kind, fields = "namespaces", "Namespace", NAMESPACE_FIELDS
     fields_of = staticmethod(_fields_of_namespace)
+    record_type = ObjectRecord
 
-    def __init__(self, revision: Callable[[], int], timeout: float, watcher: Watcher, started: float) -> None:
-        super().__init__(revision, timeout, watcher)
+    def __init__(self, manager: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
+                 durable: Callable[[int, float], None], started: float) -> None:
+        super().__init__(manager, revision, timeout, watcher, durable)
         self.started = started
 
+    def _all(self) -> list:
+        return sorted([*objects.BUILTIN_NAMESPACES, *self.ask(self.manager.list("namespaces/"))],
+                      key=lambda r: r if isinstance(r, str) else r.id.split("/", 1)[1])
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.respond_list(req, resp, lambda: list(objects.BUILTIN_NAMESPACES))
+        self.respond_list(req, resp, self._all)
 
     def render_record(self, record: Any) -> dict[str, Any]:
-        return objects.namespace(record, self.started)
+        if isinstance(record, str):
+            return objects.namespace(record, self.started)
+        return configmaps.user_namespace(record)
+
+    def watch_relevant(self, change: Any) -> bool:
+        record = change.after if change.after is not None else change.before
+        return type(record) is ObjectRecord and record.id.startswith("namespaces/")
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        name, body = configmaps.namespace_body(read_manifest(req, resp, "Namespace"))
+        if name in objects.BUILTIN_NAMESPACES:
+            raise AlreadyExists("namespace", name)
+        resp.status = falcon.HTTP_201
+        if dry_run(req):
+            resp.media = configmaps.user_namespace(ObjectRecord(f"namespaces/{name}", body))
+            return
+        created = self.ask(self.manager.create(f"namespaces/{name}", body))
+        self.durable(created.version, self.timeout)
+        resp.media = configmaps.user_namespace(created)
 
 
 class Namespace(Namespaces):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
-        check_namespace(namespace)
-        self.respond_one(req, resp, objects.namespace(namespace, self.started))
+        if namespace in objects.BUILTIN_NAMESPACES:
+            self.respond_one(req, resp, objects.namespace(namespace, self.started))
+            return
+        self.check_namespace(namespace)
+        self.respond_one(req, resp, configmaps.user_namespace(self.ask(self.manager.get(f"namespaces/{namespace}"))))
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
+        """A namespace goes with every ConfigMap in it, in one transaction."""
+        if namespace in objects.BUILTIN_NAMESPACES:
+            raise StatusError(403, f'namespaces "{namespace}" is forbidden: this namespace may not be deleted',
+                              "Forbidden", name=namespace, kind="namespaces")
+        self.check_namespace(namespace)
+        current = self.ask(self.manager.get(f"namespaces/{namespace}"))
+        inside = [o.id for o in self.ask(self.manager.list(f"configmaps/{namespace}/"))]
+        if not dry_run(req):
+            self.durable(self.ask(self.manager.delete([current.id, *inside])), self.timeout)
+        shown = configmaps.user_namespace(current)
+        shown["status"] = {"phase": "Terminating"}
+        resp.media = shown
 
 
 
@@ -203,7 +248,7 @@ class Pods(Managed):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
-            check_namespace(namespace)
+            self.check_namespace(namespace)
         self.respond_list(req, resp, lambda: self.ask(self.manager.list()), namespace,
                           page=lambda limit, after: self._page(limit, after))
 
@@ -225,7 +270,7 @@ class Pods(Managed):
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:
             raise falcon.HTTPMethodNotAllowed(["GET"])
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         manifest = read_manifest(req, resp, "Pod")
         given = (manifest.get("metadata") or {}).get("namespace")
         if given not in (None, namespace):
@@ -256,7 +301,7 @@ class Pods(Managed):
         one), one delete each; answers the list of what was deleted."""
         if namespace is None:
             raise falcon.HTTPMethodNotAllowed(["GET"])
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         try:
             by_label = selectors.label_selector(req.get_param("labelSelector"))
             by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
@@ -287,7 +332,7 @@ class PodBinding(Pods):
     (one whose ``schedulerName`` is its own) by naming the node."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         binding = read_manifest(req, resp, "Binding")
         target = binding.get("target")
         if not isinstance(target, dict) or not isinstance(target.get("name"), str) or not target["name"]:
@@ -307,7 +352,7 @@ class PodBinding(Pods):
 
 class Pod(Pods):
     def _task(self, namespace: str, name: str) -> Any:
-        check_namespace(namespace)
+        self.check_namespace(namespace)
         if namespace != objects.DEFAULT_NAMESPACE:
             raise NotFound("task", name)
         return self.ask(self.manager.get(name))

@@ -158,6 +158,11 @@ def _event_row(e: dict[str, Any]) -> list[Any]:
             e["metadata"]["name"]]
 
 
+def _configmap_row(cm: dict[str, Any]) -> list[Any]:
+    return [cm["metadata"]["name"], len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
+            age(cm["metadata"].get("creationTimestamp"))]
+
+
 def _namespace_row(ns: dict[str, Any]) -> list[Any]:
     return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"))]
 
@@ -220,6 +225,11 @@ COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] =
         ("Count", "integer", 1, "How many times it happened."),
         ("Name", "string", 1, "The event's name."),
     ], _event_row),
+    "configmaps": ([
+        _NAME,
+        ("Data", "integer", 0, "How many keys it holds."),
+        ("Age", "string", 0, "Time since the config map was created."),
+    ], _configmap_row),
     "namespaces": ([
         _NAME,
         ("Status", "string", 0, "The status of the namespace."),

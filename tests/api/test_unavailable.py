@@ -19,7 +19,8 @@ from api.app import create_app
 def fake_control_plane(manager) -> types.SimpleNamespace:
     """What create_app reads of a control plane, with ``manager`` behind every route."""
     return types.SimpleNamespace(
-        node_manager=manager, task_manager=manager, deployment_manager=manager, wait_durable=lambda r, t: None,
+        node_manager=manager, task_manager=manager, deployment_manager=manager, object_manager=manager,
+        wait_durable=lambda r, t: None,
         settings=Settings(), feed=ChangeFeed(), watch_log=WatchLog(),
     )
 from tests.api.conftest import assert_error

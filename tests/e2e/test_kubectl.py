@@ -194,3 +194,17 @@ def test_a_deployments_life_through_kubectl(cluster, kubectl):
     assert kubectl("apply", "-f", "-", stdin=DEPLOYMENT).stdout.strip() == "deployment.apps/web configured"
     kubectl("delete", "deployment", "web")
     assert cluster.get("/tasks").json() == []
+
+
+def test_namespaces_and_config_maps_through_kubectl(cluster, kubectl):
+    assert kubectl("create", "namespace", "team").stdout.strip() == "namespace/team created"
+    created = kubectl("create", "configmap", "app", "-n", "team", "--from-literal=mode=fast")
+    assert created.stdout.strip() == "configmap/app created"
+    assert kubectl("get", "cm", "app", "-n", "team", "-o", "jsonpath={.data.mode}").stdout == "fast"
+    rows = kubectl("get", "configmaps", "-A").stdout.splitlines()
+    assert rows[0].split()[:3] == ["NAMESPACE", "NAME", "DATA"] and rows[1].split()[:3] == ["team", "app", "1"]
+    applied = kubectl("create", "configmap", "app", "-n", "team", "--from-literal=mode=slow", "--dry-run=client",
+                      "-o", "yaml").stdout
+    assert kubectl("apply", "-f", "-", stdin=applied).stdout.strip() == "configmap/app configured"
+    assert kubectl("delete", "namespace", "team").stdout.strip() == 'namespace "team" deleted'
+    assert "No resources found" in kubectl("get", "cm", "-A").stderr

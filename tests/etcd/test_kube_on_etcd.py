@@ -69,3 +69,22 @@ def test_the_watch_log_of_one_has_the_writes_of_the_other(planes):
                                          for c in b.watch_log.after(start_revision)), 10)
     (change,) = [c for c in b.watch_log.after(start_revision) if c.after is not None and c.after.id == "web"][:1]
     assert change.before is None and change.after.manifest["metadata"]["labels"] == {"app": "web"}
+
+
+def test_config_maps_and_namespaces_are_kept_in_etcd_and_served_by_the_other(planes, etcd_store):
+    a, b = planes
+    assert api(a).simulate_post("/api/v1/namespaces", json={"metadata": {"name": "team"}}).status_code == 201
+    made = api(a).simulate_post("/api/v1/namespaces/team/configmaps", json={
+        "metadata": {"name": "app"}, "data": {"mode": "fast"}})
+    assert made.status_code == 201
+    seen = api(b).simulate_get("/api/v1/namespaces/team/configmaps/app").json
+    assert seen["data"] == {"mode": "fast"} and seen["metadata"]["resourceVersion"] == made.json["metadata"][
+        "resourceVersion"]
+    fresh = start(etcd_store)  # a third process loads what etcd holds
+    try:
+        assert api(fresh).simulate_get("/api/v1/namespaces/team/configmaps/app").json["data"] == {"mode": "fast"}
+    finally:
+        fresh.stop()
+    assert api(b).simulate_delete("/api/v1/namespaces/team").status_code == 200
+    assert api(a).simulate_get("/api/v1/namespaces/team/configmaps/app").status_code == 404
+    assert api(a).simulate_get("/api/v1/namespaces/team").status_code == 404

@@ -71,3 +71,10 @@ def test_readiness_is_not_stored():
 def test_allocation_is_not_stored():
     node = make_node(allocated=Resources(100, 100))
     assert codec.decode_node(codec.encode(node)).allocated == Resources(0, 0)
+
+
+def test_objects_round_trip():
+    from actors.domain.models import Object
+
+    kept = Object("configmaps/default/app", {"metadata": {"labels": {"a": "b"}}, "data": {"k": "v"}}, 1.5, 4)
+    assert codec.decode_object(codec.encode(kept)) == kept
