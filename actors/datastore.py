@@ -72,7 +72,6 @@ from actors.store.ops import (
     Patch,
     RequireNodeReady,
     RequireVersion,
-    Update,
 )
 
 logger = logging.getLogger(__name__)

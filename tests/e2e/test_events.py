@@ -113,6 +113,7 @@ def test_open_watches_end_when_the_server_stops(cluster_factory):
     watch = Watch(cluster.url)
     assert watch.opened.wait(timeout=10), watch.lines
     post(cluster, "/nodes", {"id": "n1"})
+    assert watch.got_event.wait(timeout=10), watch.lines  # the stop must not overtake the event's delivery
     stopping = time.monotonic()
     cluster.server.stop(timeout=5)
     assert watch.ended.wait(timeout=10)

@@ -10,10 +10,11 @@ import requests
 
 class Watch:
     """``GET /events?watch=true`` read in a thread: ``opened`` is set at
-    its first frame, ``ended`` when the server ends the stream."""
+    its first frame, ``got_event`` at its first event, ``ended`` when the
+    server ends the stream."""
 
     def __init__(self, url: str) -> None:
-        self.opened, self.ended = threading.Event(), threading.Event()
+        self.opened, self.ended, self.got_event = threading.Event(), threading.Event(), threading.Event()
         self.ended_at = 0.0
         self.lines: list[str] = []
         self._thread = threading.Thread(target=self._read, args=(url,), daemon=True)
@@ -25,6 +26,8 @@ class Watch:
                 for line in stream.iter_lines(decode_unicode=True):
                     self.lines.append(line)
                     self.opened.set()
+                    if line.startswith("data:"):
+                        self.got_event.set()
         except requests.RequestException as exc:
             self.lines.append(repr(exc))
         self.ended_at = time.monotonic()
