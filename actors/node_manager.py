@@ -29,6 +29,7 @@ class NodeManager(Manager):
             capacity=spec.capacity,
             labels=dict(spec.labels),
             simulated=spec.simulated,
+            annotations=dict(spec.annotations),
             created_at=now,
             last_heartbeat=now,
         )
@@ -57,6 +58,7 @@ class NodeManager(Manager):
                 healthy=node.healthy if changes.healthy is None else changes.healthy,
                 schedulable=node.schedulable if changes.schedulable is None else changes.schedulable,
                 labels=node.labels if changes.labels is None else dict(changes.labels),
+                annotations=node.annotations if changes.annotations is None else dict(changes.annotations),
             )
             if changes.healthy and not node.healthy:
                 # Set healthy by hand: count from now, or the heartbeat

@@ -56,6 +56,9 @@ class Node:
     last_heartbeat: float = 0.0
     version: int = 0
     allocated: Resources = NO_RESOURCES
+    annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Kept for the Kubernetes API's clients (kubectl apply's last-applied
+    configuration); nothing here reads them."""
 
     @property
     def free(self) -> Resources:
@@ -209,6 +212,7 @@ class NodeSpec:
     capacity: Resources = DEFAULT_CAPACITY
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     simulated: bool = True
+    annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -218,6 +222,7 @@ class NodeChanges:
     healthy: bool | None = None
     schedulable: bool | None = None
     labels: Mapping[str, str] | None = None
+    annotations: Mapping[str, str] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

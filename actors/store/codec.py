@@ -29,7 +29,7 @@ from actors.domain.models import (
 
 
 def _node(n: Node) -> dict[str, Any]:
-    return {
+    data = {
         "id": n.id,
         "capacity": {"cpu": n.capacity.cpu, "memory": n.capacity.memory},
         "labels": dict(n.labels),
@@ -40,6 +40,9 @@ def _node(n: Node) -> dict[str, Any]:
         "last_heartbeat": n.last_heartbeat,
         "version": n.version,
     }
+    if n.annotations:
+        data["annotations"] = dict(n.annotations)
+    return data
 
 
 def _task(t: Task) -> dict[str, Any]:

@@ -40,6 +40,7 @@ NODE_NAME_SCHEDULER = "(spec.nodeName)"
 bound at once, or waits for its node)."""
 BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 DURATION_ANNOTATION = "orchestrator.dev/duration-seconds"
+SIMULATED_ANNOTATION = "orchestrator.dev/simulated"
 OUTCOME_ANNOTATION = "orchestrator.dev/outcome"
 IMAGE = "orchestrator.dev/simulated"
 KUBELET_VERSION = "v1.29.0-orchestrator"
@@ -101,7 +102,7 @@ def node(n: Node) -> dict[str, Any]:
             "resourceVersion": str(n.version),
             "creationTimestamp": timestamp(n.created_at),
             "labels": node_labels(n),
-            "annotations": {"orchestrator.dev/simulated": "true" if n.simulated else "false"},
+            "annotations": {**n.annotations, SIMULATED_ANNOTATION: "true" if n.simulated else "false"},
         },
         "spec": spec,
         "status": {

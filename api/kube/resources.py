@@ -110,6 +110,43 @@ class Namespace(Namespaces):
         self.check_namespace(namespace)
         self.respond_one(req, resp, configmaps.user_namespace(self.ask(self.manager.get(f"namespaces/{namespace}"))))
 
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
+        self._change(req, resp, namespace, lambda current: apply_patch_request(req, current, "Namespace", namespace))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
+        self._change(req, resp, namespace, lambda current: read_manifest(req, resp, "Namespace"))
+
+    def _change(self, req: falcon.Request, resp: falcon.Response, namespace: str, wanted_of) -> None:
+        """Labels and annotations of a namespace of one's own; a built-in one
+        takes only a change that changes nothing (403 otherwise)."""
+        if namespace in objects.BUILTIN_NAMESPACES:
+            current = objects.namespace(namespace, self.started)
+            wanted = wanted_of(current)
+            meta = (wanted.get("metadata") or {}) if isinstance(wanted, dict) else {}
+            if meta.get("labels", current["metadata"]["labels"]) != current["metadata"]["labels"] or meta.get(
+                    "annotations"):
+                raise StatusError(403, f'namespaces "{namespace}" is forbidden: a built-in namespace cannot be '
+                                  "changed here", "Forbidden", name=namespace, kind="namespaces")
+            resp.media = current
+            return
+        self.check_namespace(namespace)
+        stored = self.ask(self.manager.get(f"namespaces/{namespace}"))
+        current = configmaps.user_namespace(stored)
+        wanted = wanted_of(current)
+        if not isinstance(wanted, dict) or (wanted.get("metadata") or {}).get("name", namespace) != namespace:
+            raise StatusError(400, f"the name of the object does not match the name on the URL ({namespace})",
+                              "BadRequest")
+        _, body = configmaps.namespace_body({**wanted, "metadata": {**wanted["metadata"], "name": namespace}})
+        body["metadata"].get("labels", {}).pop("kubernetes.io/metadata.name", None)
+        given = wanted["metadata"].get("resourceVersion")
+        version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
+        if dry_run(req):
+            resp.media = configmaps.user_namespace(ObjectRecord(stored.id, body, stored.created_at, stored.version))
+            return
+        updated = self.ask(self.manager.update(stored.id, body, version))
+        self.durable(updated.version, self.timeout)
+        resp.media = configmaps.user_namespace(updated)
+
     def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
         """A namespace goes with every ConfigMap in it, in one transaction."""
         if namespace in objects.BUILTIN_NAMESPACES:
@@ -169,10 +206,36 @@ class Node(Nodes):
         node = self.ask(self.manager.get(name))
         current = objects.node(node)
         patched = apply_patch_request(req, current, "Node", name)
-        changes = node_changes(node, current, patched)
         expected = patched.get("metadata", {}).get("resourceVersion") if isinstance(patched, dict) else None
-        version = version_of(expected) if expected != current["metadata"]["resourceVersion"] else None
-        updated = self.ask(self.manager.update(name, changes, version)) if changes != NodeChanges() else node
+        self._update(req, resp, node, current, patched,
+                     version_of(expected) if expected != current["metadata"]["resourceVersion"] else None)
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
+        """``kubectl replace``: the whole object, whose labels and
+        ``spec.unschedulable`` may differ (anything else is a 422); a
+        ``resourceVersion`` it gives is checked."""
+        wanted = read_manifest(req, resp, "Node")
+        if (wanted.get("metadata") or {}).get("name") != name:
+            raise StatusError(400, f"the name of the object does not match the name on the URL ({name})",
+                              "BadRequest")
+        node = self.ask(self.manager.get(name))
+        current = objects.node(node)
+        given = wanted["metadata"].get("resourceVersion")
+        wanted = {**current, **wanted, "metadata": {**current["metadata"], **wanted["metadata"]},
+                  "status": wanted.get("status") or current["status"]}
+        self._update(req, resp, node, current, wanted, version_of(given))
+
+    def _update(self, req: falcon.Request, resp: falcon.Response, node: Any, current: dict[str, Any],
+                wanted: Any, version: int | None) -> None:
+        changes = node_changes(node, current, wanted)
+        if dry_run(req) or changes == NodeChanges():
+            if version is not None and version != node.version:
+                raise StatusError(409, f'Operation cannot be fulfilled on nodes "{node.id}": the object has been '
+                                  "modified; please apply your changes to the latest version and try again",
+                                  "Conflict")
+            resp.media = current
+            return
+        updated = self.ask(self.manager.update(node.id, changes, version))
         self.durable(updated.version, self.timeout)
         resp.media = objects.node(updated)
 
@@ -192,11 +255,19 @@ def node_spec(manifest: Mapping[str, Any]) -> tuple[NodeSpec, bool]:
         memory = memory_mib(objects._quantity_text(capacity.get("memory", "8Gi")), "status.capacity.memory")
     except ValidationError as exc:
         raise invalid("Node", name, exc.field, exc.message) from None
-    annotations = metadata.get("annotations") or {}
-    simulated = annotations.get("orchestrator.dev/simulated", "true") != "false"
+    annotations = _annotations(metadata.get("annotations"), name)
+    simulated = annotations.pop(objects.SIMULATED_ANNOTATION, "true") != "false"
     spec = manifest.get("spec") or {}
-    return NodeSpec(id=name, capacity=Resources(cpu, memory), labels=labels, simulated=simulated), bool(
-        spec.get("unschedulable"))
+    return NodeSpec(id=name, capacity=Resources(cpu, memory), labels=labels, simulated=simulated,
+                    annotations=annotations), bool(spec.get("unschedulable"))
+
+
+def _annotations(value: object, name: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise invalid("Node", name, "metadata.annotations", "must be an object of strings")
+    return dict(value)
 
 
 def node_changes(node: Any, current: Mapping[str, Any], patched: Any) -> NodeChanges:
@@ -232,6 +303,14 @@ def node_changes(node: Any, current: Mapping[str, Any], patched: Any) -> NodeCha
     labels = {k: v for k, v in labels.items() if k in node.labels or defaults.get(k) != v}
     if labels != dict(node.labels):
         changes["labels"] = labels
+    annotations = _annotations(meta.get("annotations"), name)
+    if annotations.pop(objects.SIMULATED_ANNOTATION, None) not in (None, old_meta["annotations"][
+            objects.SIMULATED_ANNOTATION]):
+        raise invalid("Node", name, f"metadata.annotations[{objects.SIMULATED_ANNOTATION}]",
+                      "cannot be changed: a node is simulated or not from its registration",
+                      cause_type="FieldValueForbidden")
+    if annotations != dict(node.annotations):
+        changes["annotations"] = annotations
     return NodeChanges(**changes)
 
 

@@ -208,3 +208,32 @@ def test_namespaces_and_config_maps_through_kubectl(cluster, kubectl):
     assert kubectl("apply", "-f", "-", stdin=applied).stdout.strip() == "configmap/app configured"
     assert kubectl("delete", "namespace", "team").stdout.strip() == 'namespace "team" deleted'
     assert "No resources found" in kubectl("get", "cm", "-A").stderr
+
+
+NODE = """
+apiVersion: v1
+kind: Node
+metadata:
+  name: big
+  labels: {zone: a}
+status:
+  capacity: {cpu: "16", memory: 64Gi}
+"""
+NAMESPACE = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: team, labels: {tier: a}}
+"""
+
+
+def test_apply_of_nodes_and_namespaces_is_created_unchanged_configured(cluster, kubectl):
+    for manifest, name in ((NODE, "node/big"), (NAMESPACE, "namespace/team")):
+        assert kubectl("apply", "-f", "-", stdin=manifest).stdout.strip() == f"{name} created"
+        assert kubectl("apply", "-f", "-", stdin=manifest).stdout.strip() == f"{name} unchanged"
+    assert kubectl("apply", "-f", "-", stdin=NODE.replace("zone: a", "zone: b")).stdout.strip() == \
+        "node/big configured"
+    assert cluster.get("/nodes/big").json()["labels"] == {"zone": "b"}
+    assert cluster.get("/nodes/big").json()["capacity"] == {"cpu": 16000, "memory": 65536}
+    assert kubectl("apply", "-f", "-", stdin=NAMESPACE.replace("tier: a", "tier: b")).stdout.strip() == \
+        "namespace/team configured"
+    assert "tier=b" in kubectl("get", "ns", "team", "--show-labels").stdout

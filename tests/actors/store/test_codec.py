@@ -37,7 +37,7 @@ def test_records_round_trip(record):
 
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
-    [(Node, make_node(), {"allocated"}), (Task, make_task(manifest={"spec": {}}, scheduler="mine"), set()),
+    [(Node, make_node(annotations={"a": "b"}), {"allocated"}), (Task, make_task(manifest={"spec": {}}, scheduler="mine"), set()),
      (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):

@@ -124,3 +124,13 @@ def test_config_maps_and_namespaces_survive_a_restart(store, tmp_path):
         assert client.simulate_get(f"{NS}/team").json["status"]["phase"] == "Active"
     finally:
         second.stop()
+
+
+def test_a_namespaces_labels_change_and_a_built_in_one_refuses(client):
+    client.simulate_post(NS, json={"metadata": {"name": "team", "labels": {"a": "b"}}})
+    patched = client.simulate_patch(f"{NS}/team", body=json.dumps({"metadata": {"labels": {"a": "c"}}}),
+                                    headers={"Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 200 and patched.json["metadata"]["labels"]["a"] == "c"
+    refused = client.simulate_patch(f"{NS}/default", body=json.dumps({"metadata": {"labels": {"a": "c"}}}),
+                                    headers={"Content-Type": "application/merge-patch+json"})
+    assert_status(refused, 403, "Forbidden", "built-in")

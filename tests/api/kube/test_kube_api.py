@@ -406,3 +406,18 @@ def test_manifests_survive_a_restart_on_sqlite(tmp_path):
         assert kept(after) == kept(before) and after["metadata"]["labels"] == {"app": "web"}
     finally:
         second.stop()
+
+
+def test_a_node_is_replaced_whole_with_put(client):
+    post_node(client, "n1", labels={"zone": "a"})
+    node = client.simulate_get("/api/v1/nodes/n1").json
+    node["metadata"]["labels"]["disk"] = "ssd"
+    node["spec"]["unschedulable"] = True
+    replaced = client.simulate_put("/api/v1/nodes/n1", json=node)
+    assert replaced.status_code == 200, replaced.text
+    native = client.simulate_get("/nodes/n1").json
+    assert native["labels"] == {"zone": "a", "disk": "ssd"} and native["schedulable"] is False
+    assert_status(client.simulate_put("/api/v1/nodes/n1", json=node), 409, "Conflict")  # its version is stale now
+    node = client.simulate_get("/api/v1/nodes/n1").json
+    node["status"]["capacity"]["cpu"] = "64"
+    assert_status(client.simulate_put("/api/v1/nodes/n1", json=node), 422, "Invalid", "status")
