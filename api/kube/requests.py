@@ -36,6 +36,10 @@ def read_manifest(req: falcon.Request, resp: falcon.Response, kind: str, api_ver
     if given_kind not in (None, kind) or given_version not in (None, api_version):
         raise StatusError(400, f"the object is a {str(given_kind)[:40]} of {str(given_version)[:40]}; "
                           f"this path takes a {kind} of {api_version}", "BadRequest")
+    for part in ("metadata", "spec", "status"):
+        if part in manifest and not isinstance(manifest[part], dict):
+            name = (manifest.get("metadata") or {}).get("name") if isinstance(manifest.get("metadata"), dict) else ""
+            raise invalid(kind, str(name or "")[:63], part, "must be an object")
     unknown = fields.unknown_fields(kind, manifest)
     if unknown and how == fields.STRICT:
         listed = ", ".join(f'unknown field "{path.lstrip(".")}"' for path in unknown[:20])
@@ -104,7 +108,9 @@ def dry_run(req: falcon.Request) -> bool:
 
 
 def apply_patch_request(req: falcon.Request, current: dict[str, Any], kind: str, name: str) -> Any:
-    """The object as the request's patch (by its Content-Type) makes it."""
+    """The object as the request's patch (by its Content-Type) makes it:
+    still an object whose metadata, spec and status are objects (422
+    otherwise), its metadata still naming it."""
     content_type = (req.content_type or "").split(";", 1)[0].strip().lower()
     if content_type == patch.APPLY:
         raise StatusError(415, "server-side apply (application/apply-patch+yaml) is not served; use client-side "
@@ -114,7 +120,15 @@ def apply_patch_request(req: falcon.Request, current: dict[str, Any], kind: str,
                           f"{', '.join(patch.PATCH_TYPES)}", "UnsupportedMediaType")
     document = body.read_json(req)
     try:
-        return patch.apply_patch(content_type, current, document)
+        patched = patch.apply_patch(content_type, current, document)
     except patch.PatchError as exc:
         raise StatusError(422, f'{kind} "{name}" is invalid: {exc}', "Invalid", name=name,
                           kind=f"{kind.lower()}s") from None
+    if not isinstance(patched, dict):
+        raise invalid(kind, name, "", "the patched object is not an object")
+    for part in ("metadata", "spec", "status"):
+        if part in current and not isinstance(patched.get(part), dict):
+            raise invalid(kind, name, part, "must be an object")
+    if patched["metadata"].get("name", name) != name:
+        raise invalid(kind, name, "metadata.name", "field is immutable", cause_type="FieldValueForbidden")
+    return patched
