@@ -7,29 +7,10 @@ from __future__ import annotations
 
 import json
 
-import falcon.testing
-import pytest
-
-from actors.system import ControlPlane
-from api.app import create_app
-from tests.etcd.test_etcd_store import start
+from tests.etcd.test_etcd_store import api, planes, start  # noqa: F401: planes is the fixture these share
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labels": {"app": "web"}},
        "spec": {"containers": [{"name": "main", "image": "nginx", "resources": {"requests": {"cpu": "100m"}}}]}}
-
-
-@pytest.fixture
-def planes(etcd_store):
-    a = start(etcd_store)
-    assert a.elector.wait_elected(10)
-    b = start(etcd_store)
-    yield a, b
-    b.stop()
-    a.stop()
-
-
-def api(cp: ControlPlane) -> falcon.testing.TestClient:
-    return falcon.testing.TestClient(create_app(cp))
 
 
 def test_a_pod_made_through_one_is_served_by_the_other_with_its_manifest(planes):
