@@ -55,6 +55,7 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
         ns + "/pods": resources.Pods(tasks, submitter, revision, timeout, watcher, durable),
         ns + "/pods/{name}": resources.Pod(tasks, submitter, revision, timeout, watcher, durable),
         ns + "/pods/{name}/binding": resources.PodBinding(tasks, submitter, revision, timeout, watcher, durable),
+        ns + "/pods/{name}/status": resources.PodStatus(tasks, submitter, revision, timeout, watcher, durable),
         "/api/v1/configmaps": managed(configmaps.ConfigMaps, kept),
         ns + "/configmaps": managed(configmaps.ConfigMaps, kept),
         ns + "/configmaps/{name}": managed(configmaps.ConfigMap, kept),

@@ -42,6 +42,7 @@ RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
         ("pods", "pod", True, "Pod", ["create", "delete", "deletecollection", "get", "list", "patch", "update",
                                       "watch"], ["po"]),
         ("pods/binding", "", True, "Binding", ["create"], []),
+        ("pods/status", "", True, "Pod", ["get", "patch", "update"], []),
     ],
     "apps/v1": [
         ("deployments", "deployment", True, "Deployment",

@@ -429,6 +429,55 @@ class PodBinding(Pods):
                       "target": {"kind": "Node", "apiVersion": "v1", "name": target["name"]}}
 
 
+_PHASES = {"Running": "running", "Succeeded": "succeeded", "Failed": "failed"}
+
+
+class PodStatus(Pods):
+    """``pods/{name}/status``: how the agent of a real (non-simulated) node
+    reports progress, as a kubelet does: ``status.phase`` ``Running``,
+    ``Succeeded`` or ``Failed`` is the native status report (``PUT /tasks/{id}``,
+    with its transitions: scheduled -> running -> succeeded or failed, or
+    failed from any status not final; 409 otherwise). A write that leaves the
+    phase as it is changes nothing; the rest of the status is the server's."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
+        self.check_namespace(namespace)
+        if namespace != objects.DEFAULT_NAMESPACE:
+            raise NotFound("task", name)
+        resp.media = objects.pod(self.ask(self.manager.get(name)))
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
+        self._report(req, resp, namespace, name, lambda current: read_manifest(req, resp, "Pod"))
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
+        self._report(req, resp, namespace, name, lambda current: apply_patch_request(req, current, "Pod", name))
+
+    def _report(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str, wanted_of) -> None:
+        self.check_namespace(namespace)
+        if namespace != objects.DEFAULT_NAMESPACE:
+            raise NotFound("task", name)
+        task = self.ask(self.manager.get(name))
+        current = objects.pod(task)
+        wanted = wanted_of(current)
+        phase = ((wanted.get("status") or {}) if isinstance(wanted, dict) else {}).get("phase")
+        if phase == current["status"]["phase"]:
+            resp.media = current
+            return
+        if phase not in _PHASES:
+            raise invalid("Pod", name, "status.phase", f"an agent may report Running, Succeeded or Failed, not "
+                          f"'{str(phase)[:30]}'", cause_type="FieldValueNotSupported")
+        given = (wanted.get("metadata") or {}).get("resourceVersion")
+        version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
+        if dry_run(req):
+            resp.media = current
+            return
+        from actors.domain.models import TaskStatus
+
+        updated = self.ask(self.manager.update_status(name, TaskStatus(_PHASES[phase]), version))
+        self.durable(updated.version, self.timeout)
+        resp.media = objects.pod(updated)
+
+
 class Pod(Pods):
     def _task(self, namespace: str, name: str) -> Any:
         self.check_namespace(namespace)

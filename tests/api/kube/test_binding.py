@@ -3,6 +3,8 @@ them with pods/binding; a pod created with spec.nodeName is bound at once."""
 
 from __future__ import annotations
 
+import json
+
 from tests.api.conftest import get_task, post_node
 from tests.api.kube.conftest import assert_status, pod_manifest
 
@@ -54,3 +56,22 @@ def test_a_pod_with_a_node_name_is_bound_there_at_once(client, settled):
     client.simulate_post(PODS, json=pod_manifest("lost", nodeName="nowhere"))
     settled()
     assert get_task(client, "lost")["status"] == "pending"
+
+
+def test_the_agent_of_a_real_node_reports_progress_through_pods_status(client, settled):
+    post_node(client, "real", simulated=False)
+    client.simulate_post(PODS, json=pod_manifest("job"))
+    settled()
+    assert get_task(client, "job")["status"] == "scheduled"  # a real node's agent starts it, not the simulator
+    for phase, status in (("Running", "running"), ("Succeeded", "succeeded")):
+        resp = client.simulate_patch(f"{PODS}/job/status", body=json.dumps({"status": {"phase": phase}}),
+                                     headers={"Content-Type": "application/merge-patch+json"})
+        assert resp.status_code == 200, resp.text
+        assert resp.json["status"]["phase"] == phase and get_task(client, "job")["status"] == status
+    back = client.simulate_patch(f"{PODS}/job/status", body=json.dumps({"status": {"phase": "Running"}}),
+                                 headers={"Content-Type": "application/merge-patch+json"})
+    assert_status(back, 409, "Conflict", "cannot go from succeeded to running")
+    odd = client.simulate_patch(f"{PODS}/job/status", body=json.dumps({"status": {"phase": "Pending"}}),
+                                headers={"Content-Type": "application/merge-patch+json"})
+    assert_status(odd, 422, "Invalid", "status.phase")
+    assert client.simulate_get(f"{PODS}/job/status").json["status"]["phase"] == "Succeeded"

@@ -41,6 +41,8 @@ WRITES = [
     ("PUT", "/api/v1/nodes/n1"),
     ("PATCH", "/api/v1/nodes/n1"),
     ("PATCH", "/api/v1/namespaces/default/pods/p"),
+    ("PATCH", "/api/v1/namespaces/default/pods/p/status"),
+    ("PUT", "/api/v1/namespaces/default/pods/p/status"),
     ("PUT", "/api/v1/namespaces/default/pods/p"),
     ("PATCH", "/apis/apps/v1/namespaces/default/deployments/d"),
     ("PATCH", "/apis/apps/v1/namespaces/default/deployments/d/scale"),
