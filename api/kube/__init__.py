@@ -71,9 +71,11 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
         apps_ns + "/replicasets": managed(apps.ReplicaSets, deployments),
         apps_ns + "/replicasets/{name}": managed(apps.ReplicaSet, deployments),
     })
+    clock = control_plane.settings.clock
     for path, resource in routes.items():
         if hasattr(resource, "namespaces"):
             resource.namespaces = namespaces  # which namespaces exist: this app's store's
+            resource.clock = clock  # what ages in tables count to: the control plane's time
         app.add_route(path, resource)
     node_timeout = control_plane.settings.node_timeout
     app.add_route("/api/v1/nodes/{name}/status", leases.NodeStatus(nodes, timeout, durable, node_timeout))
@@ -87,7 +89,7 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     if hasattr(control_plane, "events"):  # as for the native event stream (api.app)
         log = events.Events(control_plane.events, control_plane.events_feed,
                             {"task": tasks, "node": nodes, "deployment": deployments}, timeout, watcher)
-        log.namespaces = namespaces
+        log.namespaces, log.clock = namespaces, clock
         app.add_route("/api/v1/events", log)
         app.add_route(ns + "/events", log)
         app.add_route(ns + "/events/{name}", log, suffix="one")

@@ -77,6 +77,7 @@ class Events:
     """``/api/v1/events`` and ``/api/v1/namespaces/{namespace}/events[/{name}]``."""
 
     namespaces: NamespaceIndex = BUILT_IN_ONLY
+    clock: Callable[[], float] = staticmethod(time.time)
 
     def check_namespace(self, namespace: str) -> None:
         self.namespaces.check(namespace)
@@ -128,7 +129,7 @@ class Events:
         items = [obj for obj in self._render(found) if matches(obj)]
         meta = {"resourceVersion": str(head)}
         if tables.wants_table(req.get_header("Accept")):
-            resp.media = tables.table("events", items, meta)
+            resp.media = tables.table("events", items, meta, now=self.clock())
             return
         resp.media = {"kind": "EventList", "apiVersion": "v1", "metadata": meta, "items": items}
 
@@ -162,7 +163,7 @@ class Events:
             raise StatusError(400, "timeoutSeconds must be a number of seconds", "BadRequest") from None
         table = tables.wants_table(req.get_header("Accept"))
         present = (lambda obj: tables.table("events", [obj], {"resourceVersion": obj["metadata"][
-            "resourceVersion"]})) if table else (lambda obj: obj)
+            "resourceVersion"]}, now=self.clock())) if table else (lambda obj: obj)
         resp.content_type = "application/json"
         resp.stream = ReleasingStream(self._stream(first, head, matches, present, time.monotonic() + timeout),
                               self.watcher.slots.release)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -60,6 +61,7 @@ class Lister:
     api_version = "v1"
     namespaces: NamespaceIndex = BUILT_IN_ONLY  # api.kube.add_routes gives each resource the app's own
     default_namespace_only = True  # pods and deployments live in default: elsewhere a list is empty
+    clock: Callable[[], float] = staticmethod(time.time)  # api.kube.add_routes gives the control plane's
     record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
     render: Callable[[Any], dict[str, Any]]
 
@@ -88,7 +90,8 @@ class Lister:
         """One object, or a one-row Table when the client asks for one
         (``kubectl get pod NAME``)."""
         if tables.wants_table(req.get_header("Accept")):
-            resp.media = tables.table(self.resource, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
+            resp.media = tables.table(self.resource, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                                      now=self.clock())
             return
         resp.media = obj
 
@@ -132,7 +135,7 @@ class Lister:
                 req, resp, list_now=lambda: [render(r) for r in records()], render=self.watch_render,
                 matches=matches, relevant=self.watch_relevant, bookmark_kind=(self.api_version, self.kind),
                 present=(lambda obj: tables.table(self.resource, [obj], {
-                    "resourceVersion": obj["metadata"]["resourceVersion"]}))
+                    "resourceVersion": obj["metadata"]["resourceVersion"]}, now=self.clock()))
                 if tables.wants_table(req.get_header("Accept")) else (lambda obj: obj),
             )
             return
@@ -161,7 +164,8 @@ class Lister:
             meta["continue"] = base64.urlsafe_b64encode(json.dumps([self.describe(found[-1])[0]]).encode()).decode()
         if tables.wants_table(req.get_header("Accept")):
             rows = self.table_rows(found)
-            resp.media = tables.table(self.resource, [render(r) for r in found] if rows is None else [], meta, rows)
+            resp.media = tables.table(self.resource, [render(r) for r in found] if rows is None else [], meta, rows,
+                                      now=self.clock())
             return
         objs = [render(r) for r in found]
         resp.media = {"kind": f"{self.kind}List", "apiVersion": self.api_version, "metadata": meta, "items": objs}

@@ -10,7 +10,6 @@ Objects are rendered by :mod:`api.kube.objects`; what lists share is in
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -338,7 +337,7 @@ class Pods(Managed):
             raise expired_token(after or "") from None
 
     def table_rows(self, records: list) -> list[tuple[list[Any], dict[str, Any]]]:
-        now = time.time()
+        now = self.clock()
         return [tables.pod_row(t, now) for t in records]
 
     def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:

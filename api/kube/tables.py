@@ -82,11 +82,11 @@ def _pod_status(pod: dict[str, Any]) -> str:
     return status.get("phase", "Unknown")
 
 
-def _pod_row(pod: dict[str, Any]) -> list[Any]:
+def _pod_row(pod: dict[str, Any], now: float | None = None) -> list[Any]:
     restarts = sum(s.get("restartCount", 0) for s in pod["status"].get("containerStatuses", []))
     return [
         pod["metadata"]["name"], _ready_pods(pod), _pod_status(pod), restarts,
-        age(pod["metadata"].get("creationTimestamp")),
+        age(pod["metadata"].get("creationTimestamp"), now),
         pod["status"].get("podIP") or "<none>", pod["spec"].get("nodeName") or "<none>", "<none>", "<none>",
     ]
 
@@ -110,7 +110,7 @@ def pod_row(t: Task, now: float | None = None) -> tuple[list[Any], dict[str, Any
     ], objects.pod_metadata(t)
 
 
-def _node_row(node: dict[str, Any]) -> list[Any]:
+def _node_row(node: dict[str, Any], now: float | None = None) -> list[Any]:
     ready = next((c for c in node["status"]["conditions"] if c["type"] == "Ready"), {})
     state = "Ready" if ready.get("status") == "True" else "NotReady"
     if node["spec"].get("unschedulable"):
@@ -120,7 +120,7 @@ def _node_row(node: dict[str, Any]) -> list[Any]:
     info = node["status"]["nodeInfo"]
     return [
         node["metadata"]["name"], state, ",".join(roles) or "<none>",
-        age(node["metadata"].get("creationTimestamp")), info["kubeletVersion"],
+        age(node["metadata"].get("creationTimestamp"), now), info["kubeletVersion"],
         next((a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"), "<none>"),
         "<none>", info["osImage"], info["kernelVersion"] or "<unknown>", info["containerRuntimeVersion"],
     ]
@@ -137,34 +137,34 @@ def _selector(spec: dict[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
 
 
-def _deployment_row(d: dict[str, Any]) -> list[Any]:
+def _deployment_row(d: dict[str, Any], now: float | None = None) -> list[Any]:
     status, spec = d["status"], d["spec"]
     return [d["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
             status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
-            age(d["metadata"].get("creationTimestamp")), *_containers(spec["template"]), _selector(spec)]
+            age(d["metadata"].get("creationTimestamp"), now), *_containers(spec["template"]), _selector(spec)]
 
 
-def _replica_set_row(rs: dict[str, Any]) -> list[Any]:
+def _replica_set_row(rs: dict[str, Any], now: float | None = None) -> list[Any]:
     status, spec = rs["status"], rs["spec"]
     return [rs["metadata"]["name"], spec.get("replicas", 0), status.get("replicas", 0),
-            status.get("readyReplicas", 0), age(rs["metadata"].get("creationTimestamp")),
+            status.get("readyReplicas", 0), age(rs["metadata"].get("creationTimestamp"), now),
             *_containers(spec["template"]), _selector(spec)]
 
 
-def _event_row(e: dict[str, Any]) -> list[Any]:
+def _event_row(e: dict[str, Any], now: float | None = None) -> list[Any]:
     involved = e["involvedObject"]
-    return [age(e.get("lastTimestamp")), e["type"], e["reason"], f"{involved['kind'].lower()}/{involved['name']}",
-            e["message"], "", e["source"]["component"], age(e.get("firstTimestamp")), e["count"],
+    return [age(e.get("lastTimestamp"), now), e["type"], e["reason"], f"{involved['kind'].lower()}/{involved['name']}",
+            e["message"], "", e["source"]["component"], age(e.get("firstTimestamp"), now), e["count"],
             e["metadata"]["name"]]
 
 
-def _configmap_row(cm: dict[str, Any]) -> list[Any]:
+def _configmap_row(cm: dict[str, Any], now: float | None = None) -> list[Any]:
     return [cm["metadata"]["name"], len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
-            age(cm["metadata"].get("creationTimestamp"))]
+            age(cm["metadata"].get("creationTimestamp"), now)]
 
 
-def _namespace_row(ns: dict[str, Any]) -> list[Any]:
-    return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"))]
+def _namespace_row(ns: dict[str, Any], now: float | None = None) -> list[Any]:
+    return [ns["metadata"]["name"], ns["status"]["phase"], age(ns["metadata"].get("creationTimestamp"), now)]
 
 
 _NAME = ("Name", "string", 0, "Name must be unique within a namespace.")
@@ -239,12 +239,13 @@ COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] =
 
 
 def table(resource: str, objects: Iterable[dict[str, Any]], list_meta: dict[str, Any],
-          rows: Iterable[tuple[list[Any], dict[str, Any]]] | None = None) -> dict[str, Any]:
+          rows: Iterable[tuple[list[Any], dict[str, Any]]] | None = None, now: float | None = None) -> dict[str, Any]:
     """A Table of ``objects``; or of ``rows`` (cells and metadata) when the
-    caller made them itself."""
+    caller made them itself. Ages are counted to ``now`` (seconds; the
+    control plane's clock, so a simulation shows simulated ages)."""
     columns, row_of = COLUMNS[resource]
     if rows is None:
-        rows = ((row_of(obj), obj["metadata"]) for obj in objects)
+        rows = ((row_of(obj, now), obj["metadata"]) for obj in objects)
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

@@ -421,3 +421,14 @@ def test_a_node_is_replaced_whole_with_put(client):
     node = client.simulate_get("/api/v1/nodes/n1").json
     node["status"]["capacity"]["cpu"] = "64"
     assert_status(client.simulate_put("/api/v1/nodes/n1", json=node), 422, "Invalid", "status")
+
+
+def test_ages_in_tables_count_on_the_control_planes_clock(client, clock):
+    post_node(client, "n1")
+    clock.advance(150)
+    row = client.simulate_get("/api/v1/nodes", headers={"Accept": TABLE}).json["rows"][0]["cells"]
+    assert row[3] == "2m30s"  # created at the fake clock's start, 150 fake seconds ago
+    post_task(client, id="t1")
+    clock.advance(45)
+    pods = client.simulate_get("/api/v1/pods", headers={"Accept": TABLE}).json["rows"]
+    assert pods[0]["cells"][4] == "45s"
