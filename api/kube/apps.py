@@ -18,6 +18,7 @@ from actors.domain.errors import NotFound, ValidationError
 from actors.domain.models import Deployment as DeploymentRecord
 from actors.domain.models import DeploymentChanges, DeploymentSpec
 from actors.domain.models import Task as TaskRecord
+from actors.domain.retry import check_version
 from actors.watch_log import Change
 from api.kube import objects, workloads
 from api.kube.lists import Managed
@@ -152,10 +153,7 @@ class Deployment(Deployments):
         given = (wanted.get("metadata") or {}).get("resourceVersion")
         version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
         if dry_run(req) or changes == DeploymentChanges():
-            if version is not None and version != record.version:
-                raise StatusError(409, f'Operation cannot be fulfilled on deployments.apps "{name}": the object '
-                                  "has been modified; please apply your changes to the latest version and try again",
-                                  "Conflict")
+            check_version(record, version)  # a stale version is a 409 even when nothing would change
             resp.media = current
             return
         updated = self.ask(self.manager.update(name, changes, version))

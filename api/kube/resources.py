@@ -20,6 +20,7 @@ from actors.domain.models import Node as NodeRecord
 from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
 from actors.domain.models import Object as ObjectRecord
 from actors.domain.models import Task as TaskRecord
+from actors.domain.retry import check_version
 from actors.reply import Reply
 from api.kube import configmaps, objects, selectors, tables
 from api.kube.lists import Managed, expired_token
@@ -228,10 +229,7 @@ class Node(Nodes):
                 wanted: Any, version: int | None) -> None:
         changes = node_changes(node, current, wanted)
         if dry_run(req) or changes == NodeChanges():
-            if version is not None and version != node.version:
-                raise StatusError(409, f'Operation cannot be fulfilled on nodes "{node.id}": the object has been '
-                                  "modified; please apply your changes to the latest version and try again",
-                                  "Conflict")
+            check_version(node, version)  # a stale version is a 409 even when nothing would change
             resp.media = current
             return
         updated = self.ask(self.manager.update(node.id, changes, version))
