@@ -39,6 +39,7 @@ from typing import Any
 import pykka
 from sortedcontainers import SortedDict, SortedList
 
+from actors.domain import namespaces
 from actors.domain.errors import (
     AlreadyExists,
     Conflict,
@@ -67,6 +68,7 @@ from actors.store.memory import MemoryBackend
 from actors.store.ops import (
     Create,
     Delete,
+    DeleteNamespaced,
     DeleteOwnedTasks,
     Op,
     Patch,
@@ -158,8 +160,11 @@ class Datastore:
         """The tasks that still exist among ``task_ids``, in the given order."""
         return [self._tasks[i] for i in task_ids if i in self._tasks]
 
-    def list_tasks(self, status: TaskStatus | None = None, node: str | None = None) -> list[Task]:
-        """Tasks in creation order, optionally filtered by status and node."""
+    def list_tasks(
+        self, status: TaskStatus | None = None, node: str | None = None, namespace: str | None = None
+    ) -> list[Task]:
+        """Tasks in creation order, optionally filtered by status, node and
+        namespace (see :mod:`actors.domain.namespaces`)."""
         if node is not None and status in (None, TaskStatus.SCHEDULED, TaskStatus.RUNNING):
             candidates: Iterable[Task] = sorted(
                 (t for t in self._tasks.values() if t.node == node), key=self._creation_key
@@ -172,6 +177,7 @@ class Datastore:
             t
             for t in candidates
             if (status is None or t.status == status) and (node is None or t.node == node)
+            and (namespace is None or namespaces.in_namespace(t.id, namespace))
         ]
 
     def page_nodes(
@@ -197,10 +203,12 @@ class Datastore:
         node: str | None = None,
         limit: int | None = None,
         after: str | None = None,
+        namespace: str | None = None,
     ) -> tuple[list[Task], bool]:
         """Up to ``limit`` tasks created after task ``after``, in creation
         order, and whether more follow. Costs O(log n + what it returns) when
-        filtering by nothing or by pending."""
+        filtering by nothing or by pending (or by a namespace most tasks are
+        in); a namespace of few tasks costs a scan of those after ``after``."""
         position = -1
         if after is not None:
             if after not in self._order:
@@ -217,7 +225,8 @@ class Datastore:
         found: list[Task] = []
         for task_id in ids:
             task = self._tasks[task_id]
-            if (status is not None and task.status != status) or (node is not None and task.node != node):
+            if (status is not None and task.status != status) or (node is not None and task.node != node) \
+                    or (namespace is not None and not namespaces.in_namespace(task_id, namespace)):
                 continue
             if limit is not None and len(found) >= limit:
                 return found, True
@@ -509,9 +518,10 @@ class Datastore:
         return record
 
     def _expand(self, ops: Sequence[Op]) -> Sequence[Op]:
-        """Turn each DeleteOwnedTasks into deletes of the tasks owned now."""
+        """Turn each DeleteOwnedTasks and DeleteNamespaced into deletes of
+        the records they name now."""
         for op in ops:
-            if isinstance(op, DeleteOwnedTasks):
+            if isinstance(op, DeleteOwnedTasks | DeleteNamespaced):
                 break
         else:
             return ops
@@ -520,6 +530,12 @@ class Datastore:
             if isinstance(op, DeleteOwnedTasks):
                 owned = sorted(self._owned.get(op.owner, ()), key=self._order.__getitem__)
                 expanded.extend(Delete("task", task_id) for task_id in owned)
+            elif isinstance(op, DeleteNamespaced):
+                deployments = [i for i in self._deployments if namespaces.in_namespace(i, op.namespace)]
+                tasks = sorted((i for i in self._tasks if namespaces.in_namespace(i, op.namespace)),
+                               key=self._order.__getitem__)
+                expanded.extend(Delete("deployment", i) for i in deployments)
+                expanded.extend(Delete("task", i) for i in tasks)
             else:
                 expanded.append(op)
         return expanded

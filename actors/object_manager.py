@@ -3,7 +3,8 @@
 transactions, versions and durability as every other record.
 
 Call graph: the API asks it; it asks the datastore. Nothing reconciles
-objects, so it tells no one.
+objects; a namespace's deletion, which takes its tasks with it, tells the
+scheduler that nodes were freed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pykka
 from actors.domain.models import Object
 from actors.domain.retry import check_version, retry_on_conflict
 from actors.manager import ASK_TIMEOUT, Manager
-from actors.store.ops import Create, Delete, Update
+from actors.store.ops import Create, Delete, DeleteNamespaced, Op, Update
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -49,20 +50,28 @@ class ObjectManager(Manager):
 
         return retry_on_conflict(attempt, expected_version)
 
-    def delete(self, object_ids: Sequence[str], expected_version: int | None = None) -> int:
+    def delete(self, object_ids: Sequence[str], expected_version: int | None = None,
+               namespace: str | None = None) -> int:
         """Delete the objects, all or none in one transaction (a namespace
-        and what is in it); ``expected_version`` is the first one's. Returns
-        a revision at or after the deletion."""
+        and what is in it); ``expected_version`` is the first one's. With
+        ``namespace``, that namespace's tasks and deployments go in the same
+        transaction (:class:`~actors.store.ops.DeleteNamespaced`). Returns a
+        revision at or after the deletion."""
 
         def attempt(expected: int | None) -> int:
             first = self.get(object_ids[0])
             check_version(first, expected)
-            self.datastore.commit([Delete("object", first.id, first.version)] + [
-                Delete("object", i) for i in object_ids[1:]]).get(timeout=ASK_TIMEOUT)
+            ops: list[Op] = [Delete("object", first.id, first.version)]
+            ops += [Delete("object", i) for i in object_ids[1:]]
+            if namespace is not None:
+                ops.append(DeleteNamespaced(namespace))
+            self.datastore.commit(ops).get(timeout=ASK_TIMEOUT)
             return self.datastore.revision.get(timeout=ASK_TIMEOUT)
 
         revision = retry_on_conflict(attempt, expected_version)
         logger.debug("deleted %s", ", ".join(object_ids))
+        if namespace is not None:
+            self.on_change()  # its tasks freed their nodes
         return revision
 
 

@@ -8,7 +8,7 @@ Who talks to whom (``ask`` only goes down this list, ``tell`` may go up)::
 
     API (HTTP threads) --ask--> NodeManager, TaskManager, DeploymentManager, ObjectManager
     TaskManager --tell--> Kubelet (start a task a client bound: pods/binding)
-    NodeManager, TaskManager, DeploymentManager --ask--> Datastore ; --tell--> Controller
+    NodeManager, TaskManager, DeploymentManager, ObjectManager --ask--> Datastore ; --tell--> Controller
     Timer --tell--> Controller (tick every interval), Kubelet (at wake-up times)
     Controller --ask--> Datastore, Scheduler ; --tell--> Kubelet
     Kubelet --ask--> Datastore ; --tell--> Controller, Timer
@@ -251,7 +251,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "deployment-manager",
             lambda: DeploymentManagerActor.start(datastore, clock, controller.later("request_reconcile")),
         )
-        object_manager = supervised("object-manager", lambda: ObjectManagerActor.start(datastore, clock))
+        object_manager = supervised("object-manager", lambda: ObjectManagerActor.start(
+            datastore, clock, controller.later("request_reconcile")))
         task_submitter = TaskSubmitter(datastore, clock, controller.later("request_reconcile"))
         kubelet.resync().get(timeout=START_TIMEOUT)
         controller.request_reconcile()

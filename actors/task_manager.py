@@ -136,14 +136,17 @@ class TaskManager(Manager):
     def get(self, task_id: str) -> Task:
         return self.datastore.get_task(task_id).get(timeout=ASK_TIMEOUT)
 
-    def list(self, status: TaskStatus | None = None, node: str | None = None) -> list[Task]:
-        return self.datastore.list_tasks(status, node).get(timeout=ASK_TIMEOUT)
+    def list(
+        self, status: TaskStatus | None = None, node: str | None = None, namespace: str | None = None
+    ) -> list[Task]:
+        return self.datastore.list_tasks(status, node, namespace).get(timeout=ASK_TIMEOUT)
 
     def page(
-        self, status: TaskStatus | None, node: str | None, limit: int | None, after: str | None
+        self, status: TaskStatus | None, node: str | None, limit: int | None, after: str | None,
+        namespace: str | None = None,
     ) -> tuple[list[Task], bool]:
         """A page of tasks created after task ``after``, and whether more follow."""
-        return self.datastore.page_tasks(status, node, limit, after).get(timeout=ASK_TIMEOUT)
+        return self.datastore.page_tasks(status, node, limit, after, namespace).get(timeout=ASK_TIMEOUT)
 
     def update_status(self, task_id: str, status: TaskStatus, expected_version: int | None = None) -> Task:
         """Report progress (see :func:`actors.domain.lifecycle.check_transition`)."""

@@ -14,6 +14,7 @@ import logging
 import falcon
 import pykka
 
+from actors.domain import namespaces
 from actors.domain.errors import (
     AlreadyExists,
     Conflict,
@@ -58,8 +59,11 @@ def _named(ex: NotFound | AlreadyExists, message: str) -> dict:
         resource, name = ex.id.split("/", 1)[0], ex.id.rsplit("/", 1)[-1]
     elif ex.kind == "namespace":
         resource = "namespaces"
-    return {"message": f'{resource} "{name}" {message}', "name": name, "kind": resource,
-            "group": "apps" if resource == "deployments" else ""}
+    else:  # a task or deployment outside default is "NAMESPACE/NAME" (see actors.domain.namespaces)
+        name = namespaces.name_of(ex.id)
+    group = "apps" if resource == "deployments" else ""
+    qualified = f"{resource}.{group}" if group else resource  # as kube-apiserver names a group's resource
+    return {"message": f'{qualified} "{name}" {message}', "name": name, "kind": resource, "group": group}
 
 
 def validation_error(req: falcon.Request, resp: falcon.Response, ex: ValidationError, params: dict) -> None:

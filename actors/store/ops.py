@@ -81,4 +81,13 @@ class DeleteOwnedTasks:
     owner: str
 
 
-Op = Create | Update | Patch | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeleteNamespaced:
+    """Remove every task and deployment of ``namespace`` (see
+    :mod:`actors.domain.namespaces`) there is when the transaction applies:
+    a namespace's deletion, read and done in one step like DeleteOwnedTasks."""
+
+    namespace: str
+
+
+Op = Create | Update | Patch | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks | DeleteNamespaced

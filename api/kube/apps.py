@@ -14,13 +14,14 @@ from typing import Any
 
 import falcon
 
+from actors.domain import namespaces
 from actors.domain.errors import NotFound, ValidationError
 from actors.domain.models import Deployment as DeploymentRecord
 from actors.domain.models import DeploymentChanges, DeploymentSpec
 from actors.domain.models import Task as TaskRecord
 from actors.domain.retry import check_version
 from actors.watch_log import Change
-from api.kube import objects, workloads
+from api.kube import workloads
 from api.kube.lists import Managed
 from api.kube.requests import apply_patch_request, dry_run, name_of, read_manifest, version_of
 from api.kube.status import StatusError, invalid
@@ -32,7 +33,8 @@ def _fields_of(obj: Mapping[str, Any]) -> dict[str, str]:
     return {"metadata.name": obj["metadata"]["name"], "metadata.namespace": obj["metadata"]["namespace"]}
 
 
-def deployment_spec(manifest: Mapping[str, Any]) -> DeploymentSpec:
+def deployment_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) -> DeploymentSpec:
+    """A Deployment manifest as a :class:`DeploymentSpec` of ``namespace``."""
     name = name_of(manifest, "Deployment")
     spec = manifest.get("spec")
     if not isinstance(spec, dict):
@@ -42,8 +44,8 @@ def deployment_spec(manifest: Mapping[str, Any]) -> DeploymentSpec:
         template = workloads.template_of(spec)
     except ValidationError as exc:
         raise invalid("Deployment", name, exc.field, exc.message, group="apps") from None
-    return DeploymentSpec(id=name, replicas=replicas, template=template,
-                          manifest=workloads.stored_manifest(manifest, name))
+    return DeploymentSpec(id=namespaces.key(namespace, name), replicas=replicas, template=template,
+                          manifest=workloads.stored_manifest(manifest, name, namespace))
 
 
 class _Apps(Managed):
@@ -55,11 +57,15 @@ class _Apps(Managed):
         record = change.after if change.after is not None else change.before
         return type(record) is DeploymentRecord or (type(record) is TaskRecord and record.owner is not None)
 
-    def _owned(self, name: str) -> tuple[DeploymentRecord, list[TaskRecord]]:
-        found = self.ask(self.manager.with_tasks([name]))
+    def _owned(self, deployment_id: str) -> tuple[DeploymentRecord, list[TaskRecord]]:
+        found = self.ask(self.manager.with_tasks([deployment_id]))
         if not found:
-            raise NotFound("deployment", name)
+            raise NotFound("deployment", deployment_id)
         return found[0]
+
+    def _all_in(self, namespace: str | None) -> list[tuple[DeploymentRecord, list[TaskRecord]]]:
+        return [(d, tasks) for d, tasks in self.ask(self.manager.with_tasks())
+                if namespace is None or namespaces.in_namespace(d.id, namespace)]
 
 
 class Deployments(_Apps):
@@ -74,16 +80,13 @@ class Deployments(_Apps):
             return workloads.deployment(record, []) if type(record) is DeploymentRecord else None
         return workloads.deployment(*found[0])
 
-    def _all(self) -> list[tuple[DeploymentRecord, list[TaskRecord]]]:
-        return self.ask(self.manager.with_tasks())
-
     def render_record(self, record: Any) -> dict[str, Any]:
         return workloads.deployment(*record)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
             self.check_namespace(namespace)
-        self.respond_list(req, resp, self._all, namespace)
+        self.respond_list(req, resp, lambda: self._all_in(namespace), namespace)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is None:
@@ -94,10 +97,7 @@ class Deployments(_Apps):
         if given not in (None, namespace):
             raise StatusError(400, f"the namespace of the object ({str(given)[:63]}) does not match the namespace "
                               f"on the request ({namespace})", "BadRequest")
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise StatusError(403, f"deployments are kept in the namespace 'default' only, not '{namespace}'",
-                              "Forbidden")
-        spec = deployment_spec(manifest)
+        spec = deployment_spec(manifest, namespace)
         resp.status = falcon.HTTP_201
         if dry_run(req):
             resp.media = workloads.deployment(DeploymentRecord(id=spec.id, replicas=spec.replicas,
@@ -111,9 +111,7 @@ class Deployments(_Apps):
 class Deployment(Deployments):
     def _current(self, namespace: str, name: str) -> tuple[DeploymentRecord, list[TaskRecord]]:
         self.check_namespace(namespace)
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise NotFound("deployment", name)
-        return self._owned(name)
+        return self._owned(namespaces.key(namespace, name))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self.respond_one(req, resp, workloads.deployment(*self._current(namespace, name)))
@@ -121,7 +119,7 @@ class Deployment(Deployments):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         current = workloads.deployment(*self._current(namespace, name))
         if not dry_run(req):
-            self.durable(self.ask(self.manager.delete(name)), self.timeout)  # its tasks go with it
+            self.durable(self.ask(self.manager.delete(namespaces.key(namespace, name))), self.timeout)  # and its tasks
         resp.media = current
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
@@ -139,12 +137,12 @@ class Deployment(Deployments):
 
     def _update(self, req: falcon.Request, resp: falcon.Response, record: DeploymentRecord, tasks: list,
                 current: dict[str, Any], wanted: Any) -> None:
-        name = record.id
+        namespace, name = namespaces.split(record.id)
         if not isinstance(wanted, dict) or not isinstance(wanted.get("spec"), dict):
             raise invalid("Deployment", name, "spec", "Required value", group="apps")
         if wanted["spec"].get("selector") != current["spec"]["selector"]:
             raise invalid("Deployment", name, "spec.selector", "Invalid value: field is immutable", group="apps")
-        spec = deployment_spec({**wanted, "metadata": {**(wanted.get("metadata") or {}), "name": name}})
+        spec = deployment_spec({**wanted, "metadata": {**(wanted.get("metadata") or {}), "name": name}}, namespace)
         changes = DeploymentChanges(
             replicas=spec.replicas if spec.replicas != record.replicas else None,
             template=spec.template if spec.template.manifest != workloads.pod_template(record) else None,
@@ -156,7 +154,7 @@ class Deployment(Deployments):
             check_version(record, version)  # a stale version is a 409 even when nothing would change
             resp.media = current
             return
-        updated = self.ask(self.manager.update(name, changes, version))
+        updated = self.ask(self.manager.update(record.id, changes, version))
         self.durable(updated.version, self.timeout)
         resp.media = workloads.deployment(updated, tasks)
 
@@ -182,7 +180,7 @@ class DeploymentScale(Deployment):
         except ValidationError as exc:
             raise invalid("Scale", name, exc.field, exc.message, group="autoscaling") from None
         if not dry_run(req) and replicas != record.replicas:
-            record = self.ask(self.manager.update(name, DeploymentChanges(replicas=replicas)))
+            record = self.ask(self.manager.update(record.id, DeploymentChanges(replicas=replicas)))
             self.durable(record.version, self.timeout)
         resp.media = workloads.scale(record, tasks)
 
@@ -200,8 +198,8 @@ class ReplicaSets(_Apps):
     def watch_render(self, record: Any) -> dict[str, Any] | None:
         return None  # replica sets are derived: a watch on them lists, then waits for its timeout
 
-    def _all(self) -> list[dict[str, Any]]:
-        return [rs for d, tasks in self.ask(self.manager.with_tasks()) for rs in workloads.replica_sets(d, tasks)]
+    def _sets_in(self, namespace: str | None) -> list[dict[str, Any]]:
+        return [rs for d, tasks in self._all_in(namespace) for rs in workloads.replica_sets(d, tasks)]
 
     def render_record(self, record: Any) -> dict[str, Any]:
         return record  # derived, already an object
@@ -209,14 +207,14 @@ class ReplicaSets(_Apps):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
             self.check_namespace(namespace)
-        self.respond_list(req, resp, self._all, namespace)
+        self.respond_list(req, resp, lambda: self._sets_in(namespace), namespace)
 
 
 class ReplicaSet(ReplicaSets):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self.check_namespace(namespace)
         deployment = name.rsplit("-", 1)[0]
-        found = self.ask(self.manager.with_tasks([deployment])) if namespace == objects.DEFAULT_NAMESPACE else []
+        found = self.ask(self.manager.with_tasks([namespaces.key(namespace, deployment)]))
         for d, tasks in found:
             for rs in workloads.replica_sets(d, tasks):
                 if rs["metadata"]["name"] == name:

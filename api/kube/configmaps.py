@@ -8,7 +8,8 @@ and the fields the server owns. A ConfigMap takes ``data`` (strings),
 ``binaryData`` (base64 strings) and ``immutable`` (after which its data
 cannot change: 422). Deleting a namespace deletes the ConfigMaps in it, in
 the same transaction; the four built-in namespaces cannot be deleted (403).
-Pods and deployments stay in ``default`` (a create elsewhere is a 403).
+The namespace's pods and deployments go in the same transaction
+(:class:`~actors.store.ops.DeleteNamespaced`).
 """
 
 from __future__ import annotations
@@ -108,7 +109,6 @@ class ConfigMaps(Managed):
 
     resource, kind, fields = "configmaps", "ConfigMap", NAME_FIELDS
     fields_of = staticmethod(_fields_of)
-    default_namespace_only = False
     record_type, render = Object, staticmethod(configmap)
 
     def watch_relevant(self, change: Any) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 import falcon
 
+from actors.domain import namespaces
 from actors.domain.errors import NotFound
 from actors.event_recorder import EventFeed, Expired
 from api.kube import objects, tables
@@ -39,20 +40,27 @@ FIELDS = frozenset({
 })
 
 
+def event_name(e: Any) -> str:
+    return f"{namespaces.name_of(e.object)}.{e.seq:016x}"
+
+
 def event(e: Any, uid: str | None) -> dict[str, Any]:
+    """An event in its object's namespace (a node's in ``default``, as
+    kube-apiserver keeps them)."""
     kind, api_version = KINDS[e.kind]
-    name = f"{e.object}.{e.seq:016x}"
+    name = event_name(e)
     when = objects.timestamp(e.time)
-    involved = {"kind": kind, "name": e.object, "apiVersion": api_version}
+    namespace, object_name = namespaces.split(e.object) if kind != "Node" else (namespaces.DEFAULT, e.object)
+    involved = {"kind": kind, "name": object_name, "apiVersion": api_version}
     if kind != "Node":
-        involved["namespace"] = objects.DEFAULT_NAMESPACE
+        involved["namespace"] = namespace
     if uid is not None:
         involved["uid"] = uid
     component = SOURCES.get(e.reason, "node-controller" if kind == "Node" else
                             "deployment-controller" if kind == "Deployment" else "orchestrator")
     return {
         "kind": "Event", "apiVersion": "v1",
-        "metadata": {"name": name, "namespace": objects.DEFAULT_NAMESPACE, "uid": objects.uid("event", name, e.time),
+        "metadata": {"name": name, "namespace": namespace, "uid": objects.uid("event", name, e.time),
                      "resourceVersion": str(e.seq), "creationTimestamp": when},
         "involvedObject": involved, "reason": e.reason, "message": e.message,
         "type": "Warning" if e.reason in WARNINGS else "Normal",
@@ -136,9 +144,10 @@ class Events:
     def on_get_one(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self.check_namespace(namespace)
         found, _ = self.recorder.read(0).get(timeout=self.timeout)
-        for obj in self._render([e for e in found if f"{e.object}.{e.seq:016x}" == name]):
-            resp.media = obj
-            return
+        for obj in self._render([e for e in found if event_name(e) == name]):
+            if obj["metadata"]["namespace"] == namespace:
+                resp.media = obj
+                return
         raise StatusError(404, f'events "{name}" not found', "NotFound", name=name, kind="events")
 
     def _watch(self, req: falcon.Request, resp: falcon.Response, given: str | None,

@@ -14,6 +14,7 @@ from typing import Any
 
 import falcon
 
+from actors.domain import namespaces
 from actors.domain.errors import NotFound
 from api.kube import objects, selectors, tables
 from api.kube.status import StatusError
@@ -60,7 +61,6 @@ class Lister:
 
     api_version = "v1"
     namespaces: NamespaceIndex = BUILT_IN_ONLY  # api.kube.add_routes gives each resource the app's own
-    default_namespace_only = True  # pods and deployments live in default: elsewhere a list is empty
     clock: Callable[[], float] = staticmethod(time.time)  # api.kube.add_routes gives the control plane's
     record_type: type | None = None  # the stored record a watch follows (None: nothing changes)
     render: Callable[[Any], dict[str, Any]]
@@ -96,10 +96,13 @@ class Lister:
         resp.media = obj
 
     def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
-        """A stored record's key (what a continue token holds), labels and
-        selectable fields, without rendering the whole object."""
+        """A stored record's key (what a continue token holds: its id,
+        ``NAMESPACE/NAME`` outside ``default``), labels and selectable
+        fields, without rendering the whole object."""
         obj = self.render_record(record)
-        return obj["metadata"]["name"], obj["metadata"].get("labels") or {}, type(self).fields_of(obj)
+        meta = obj["metadata"]
+        key = namespaces.key(meta["namespace"], meta["name"]) if "namespace" in meta else meta["name"]
+        return key, meta.get("labels") or {}, type(self).fields_of(obj)
 
     def render_record(self, record: Any) -> dict[str, Any]:
         return type(self).render(record)
@@ -114,6 +117,8 @@ class Lister:
                      page: Callable[[int | None, str | None], tuple[list, bool]] | None = None) -> None:
         """A list (or a Table) of the ``records()`` the request's selectors
         choose, a page at a time; with ``?watch=true``, a watch stream instead.
+        ``records()`` and ``page`` are already the request's ``namespace``'s
+        (all namespaces' when None); a watch filters by it.
 
         Only the page is rendered. ``page(limit, after)`` (the store's own
         paging, in its order) serves a list without selectors in O(page): so
@@ -141,9 +146,7 @@ class Lister:
             return
         limit, after = self._page_params(req)
         revision = str(self.revision())
-        if self.default_namespace_only and namespace not in (None, objects.DEFAULT_NAMESPACE):
-            found, more = [], False
-        elif page is not None and by_label is None and by_field is None and namespace in (None, objects.DEFAULT_NAMESPACE):
+        if page is not None and by_label is None and by_field is None:
             found, more = page(limit, after)
         else:
             chosen = []

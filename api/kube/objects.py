@@ -29,11 +29,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from actors.domain import namespaces
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task, TaskStatus
 from api.quantity import cpu_millicores, memory_mib
 
-DEFAULT_NAMESPACE = "default"
+DEFAULT_NAMESPACE = namespaces.DEFAULT
 DEFAULT_SCHEDULER = "default-scheduler"
 NODE_NAME_SCHEDULER = "(spec.nodeName)"
 """The scheduler a pod created with ``spec.nodeName`` names: none (it is
@@ -174,12 +175,12 @@ SERVER_METADATA = frozenset({"uid", "resourceVersion", "creationTimestamp", "sel
                              "generation", "deletionTimestamp", "deletionGracePeriodSeconds"})
 
 
-def stored_manifest(manifest: Mapping[str, Any], name: str) -> dict[str, Any]:
+def stored_manifest(manifest: Mapping[str, Any], name: str, namespace: str = DEFAULT_NAMESPACE) -> dict[str, Any]:
     """What of a Pod manifest is kept with the task: everything but its
     status and the fields the server owns (uid, resourceVersion, ...)."""
     metadata = {k: v for k, v in (manifest.get("metadata") or {}).items() if k not in SERVER_METADATA}
     metadata["name"] = name
-    metadata["namespace"] = DEFAULT_NAMESPACE
+    metadata["namespace"] = namespace
     kept = {k: v for k, v in manifest.items() if k not in ("status", "metadata", "apiVersion", "kind")}
     if isinstance(kept.get("spec"), Mapping):  # the task's node is the truth, not what a client wrote
         kept["spec"] = {k: v for k, v in kept["spec"].items() if k != "nodeName"}
@@ -227,7 +228,7 @@ def _synthesized(t: Task) -> dict[str, Any]:
         annotations[DURATION_ANNOTATION] = _number(t.duration)
     metadata: dict[str, Any] = {"annotations": annotations}
     if t.owner is not None:
-        metadata["labels"] = {"app": t.owner}
+        metadata["labels"] = {"app": namespaces.name_of(t.owner)}
     requests = {"cpu": cpu_quantity(t.resources.cpu), "memory": memory_quantity(t.resources.memory)}
     spec: dict[str, Any] = {
         "containers": [{"name": t.name if _dns_label(t.name) else "task", "image": IMAGE,
@@ -246,7 +247,7 @@ def pod_metadata(t: Task, manifest: Mapping[str, Any] | None = None) -> dict[str
         manifest = t.manifest if t.manifest is not None else _synthesized(t)
     metadata = dict(manifest.get("metadata") or {})
     metadata.update({
-        "name": t.id, "namespace": DEFAULT_NAMESPACE, "uid": uid("pod", t.id, t.created_at),
+        "name": namespaces.name_of(t.id), "namespace": namespaces.namespace_of(t.id), "uid": uid("pod", t.id, t.created_at),
         "resourceVersion": str(t.version), "creationTimestamp": timestamp(t.created_at),
     })
     if t.owner is not None:  # a deployment's replica: its replica set's, as in Kubernetes
@@ -254,7 +255,7 @@ def pod_metadata(t: Task, manifest: Mapping[str, Any] | None = None) -> dict[str
         metadata["labels"] = {**(metadata.get("labels") or {}), "pod-template-hash": t.template_hash or ""}
         metadata["ownerReferences"] = [{
             "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": replica_set,
-            "uid": uid("replicaset", replica_set, 0.0), "controller": True, "blockOwnerDeletion": True,
+            "uid": replica_set_uid(t.owner, t.template_hash), "controller": True, "blockOwnerDeletion": True,
         }]
         metadata.pop("generateName", None)
     return metadata
@@ -303,14 +304,20 @@ def pod_labels(t: Task) -> dict[str, str]:
     if t.manifest is not None:
         labels = dict((t.manifest.get("metadata") or {}).get("labels") or {})
     else:
-        labels = {"app": t.owner} if t.owner is not None else {}
+        labels = {"app": namespaces.name_of(t.owner)} if t.owner is not None else {}
     if t.owner is not None:
         labels["pod-template-hash"] = t.template_hash or ""
     return labels
 
 
 def replica_set_name(deployment: str, template_hash: str | None) -> str:
-    return f"{deployment}-{template_hash}" if template_hash else deployment
+    """The name (not the id: no namespace) of a deployment's replica set."""
+    name = namespaces.name_of(deployment)
+    return f"{name}-{template_hash}" if template_hash else name
+
+
+def replica_set_uid(deployment: str, template_hash: str | None) -> str:
+    return uid("replicaset", f"{deployment}-{template_hash}" if template_hash else deployment, 0.0)
 
 
 def _host_ip(node_name: str | None) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import falcon
 
+from actors.domain import namespaces
 from actors.domain.errors import AlreadyExists, Conflict, NotFound, ValidationError
 from actors.domain.models import Node as NodeRecord
 from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
@@ -148,7 +149,8 @@ class Namespace(Namespaces):
         resp.media = configmaps.user_namespace(updated)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str) -> None:
-        """A namespace goes with every ConfigMap in it, in one transaction."""
+        """A namespace goes with every ConfigMap, pod and deployment in it,
+        in one transaction."""
         if namespace in objects.BUILTIN_NAMESPACES:
             raise StatusError(403, f'namespaces "{namespace}" is forbidden: this namespace may not be deleted',
                               "Forbidden", name=namespace, kind="namespaces")
@@ -156,7 +158,7 @@ class Namespace(Namespaces):
         current = self.ask(self.manager.get(f"namespaces/{namespace}"))
         inside = [o.id for o in self.ask(self.manager.list(f"configmaps/{namespace}/"))]
         if not dry_run(req):
-            self.durable(self.ask(self.manager.delete([current.id, *inside])), self.timeout)
+            self.durable(self.ask(self.manager.delete([current.id, *inside], namespace=namespace)), self.timeout)
         shown = configmaps.user_namespace(current)
         shown["status"] = {"phase": "Terminating"}
         resp.media = shown
@@ -325,12 +327,12 @@ class Pods(Managed):
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         if namespace is not None:
             self.check_namespace(namespace)
-        self.respond_list(req, resp, lambda: self.ask(self.manager.list()), namespace,
-                          page=lambda limit, after: self._page(limit, after))
+        self.respond_list(req, resp, lambda: self.ask(self.manager.list(namespace=namespace)), namespace,
+                          page=lambda limit, after: self._page(limit, after, namespace))
 
-    def _page(self, limit: int | None, after: str | None) -> tuple[list, bool]:
+    def _page(self, limit: int | None, after: str | None, namespace: str | None) -> tuple[list, bool]:
         try:
-            return self.ask(self.manager.page(None, None, limit, after))
+            return self.ask(self.manager.page(None, None, limit, after, namespace))
         except ValidationError:
             raise expired_token(after or "") from None
 
@@ -339,8 +341,9 @@ class Pods(Managed):
         return [tables.pod_row(t, now) for t in records]
 
     def describe(self, record: Any) -> tuple[str, Mapping[str, str], Mapping[str, str]]:
+        namespace, name = namespaces.split(record.id)
         return record.id, objects.pod_labels(record), {
-            "metadata.name": record.id, "metadata.namespace": objects.DEFAULT_NAMESPACE,
+            "metadata.name": name, "metadata.namespace": namespace,
             "spec.nodeName": record.node or "", "status.phase": objects.phase(record)}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
@@ -352,13 +355,11 @@ class Pods(Managed):
         if given not in (None, namespace):
             raise StatusError(400, f"the namespace of the object ({str(given)[:63]}) does not match the namespace "
                               f"on the request ({namespace})", "BadRequest")
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise StatusError(403, f"pods are kept in the namespace 'default' only, not '{namespace}'", "Forbidden")
-        spec = task_spec(manifest)
+        spec = task_spec(manifest, namespace)
         node_name = (manifest.get("spec") or {}).get("nodeName")
         resp.status = falcon.HTTP_201
         if dry_run(req):
-            resp.media = objects.pod(TaskRecord(id=spec.id, name=spec.id, resources=spec.resources,
+            resp.media = objects.pod(TaskRecord(id=spec.id, name=spec.name or spec.id, resources=spec.resources,
                                                 manifest=spec.manifest, scheduler=spec.scheduler))
             return
         reply = Reply()
@@ -383,8 +384,8 @@ class Pods(Managed):
             by_field = selectors.field_selector(req.get_param("fieldSelector"), self.fields)
         except selectors.SelectorError as exc:
             raise StatusError(400, f"unable to parse requirement: {exc}", "BadRequest") from None
-        chosen = [] if namespace != objects.DEFAULT_NAMESPACE else [
-            t for t in self.ask(self.manager.list())
+        chosen = [
+            t for t in self.ask(self.manager.list(namespace=namespace))
             if (lambda key, labels, fields: (by_label is None or by_label(labels))
                 and (by_field is None or by_field(fields)))(*self.describe(t))]
         deleted, revision = [], 0
@@ -416,13 +417,12 @@ class PodBinding(Pods):
                           cause_type="FieldValueRequired")
         if target.get("kind", "Node") != "Node":
             raise invalid("Binding", name, "target.kind", "must be Node")
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise NotFound("task", name)
-        task = self.ask(self.manager.bind(name, target["name"]))
+        task = self.ask(self.manager.bind(namespaces.key(namespace, name), target["name"]))
         self.durable(task.version, self.timeout)
         resp.status = falcon.HTTP_201
         resp.media = {"kind": "Binding", "apiVersion": "v1",
-                      "metadata": {"name": name, "namespace": namespace, "uid": objects.uid("pod", name, task.created_at)},
+                      "metadata": {"name": name, "namespace": namespace,
+                                   "uid": objects.uid("pod", task.id, task.created_at)},
                       "target": {"kind": "Node", "apiVersion": "v1", "name": target["name"]}}
 
 
@@ -439,9 +439,7 @@ class PodStatus(Pods):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self.check_namespace(namespace)
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise NotFound("task", name)
-        resp.media = objects.pod(self.ask(self.manager.get(name)))
+        resp.media = objects.pod(self.ask(self.manager.get(namespaces.key(namespace, name))))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self._report(req, resp, namespace, name, lambda current: read_manifest(req, resp, "Pod"))
@@ -451,9 +449,7 @@ class PodStatus(Pods):
 
     def _report(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str, wanted_of) -> None:
         self.check_namespace(namespace)
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise NotFound("task", name)
-        task = self.ask(self.manager.get(name))
+        task = self.ask(self.manager.get(namespaces.key(namespace, name)))
         current = objects.pod(task)
         wanted = wanted_of(current)
         phase = ((wanted.get("status") or {}) if isinstance(wanted, dict) else {}).get("phase")
@@ -470,7 +466,7 @@ class PodStatus(Pods):
             return
         from actors.domain.models import TaskStatus
 
-        updated = self.ask(self.manager.update_status(name, TaskStatus(_PHASES[phase]), version))
+        updated = self.ask(self.manager.update_status(task.id, TaskStatus(_PHASES[phase]), version))
         self.durable(updated.version, self.timeout)
         resp.media = objects.pod(updated)
 
@@ -478,9 +474,7 @@ class PodStatus(Pods):
 class Pod(Pods):
     def _task(self, namespace: str, name: str) -> Any:
         self.check_namespace(namespace)
-        if namespace != objects.DEFAULT_NAMESPACE:
-            raise NotFound("task", name)
-        return self.ask(self.manager.get(name))
+        return self.ask(self.manager.get(namespaces.key(namespace, name)))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         self.respond_one(req, resp, objects.pod(self._task(namespace, name)))
@@ -488,7 +482,7 @@ class Pod(Pods):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
         task = self._task(namespace, name)
         if not dry_run(req):
-            self.durable(self.ask(self.manager.delete(name)), self.timeout)
+            self.durable(self.ask(self.manager.delete(task.id)), self.timeout)
         resp.media = objects.pod(task)
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, namespace: str, name: str) -> None:
@@ -516,25 +510,27 @@ class Pod(Pods):
         if errors:
             field, message = errors[0]
             raise invalid("Pod", name, field, message, cause_type="FieldValueForbidden")
-        task_spec({**wanted, "metadata": {**wanted["metadata"], "name": name}})  # the same rules as a create
+        namespace = namespaces.namespace_of(task.id)
+        task_spec({**wanted, "metadata": {**wanted["metadata"], "name": name}}, namespace)  # a create's rules
         given = wanted["metadata"].get("resourceVersion")
         # A patch that does not name a version carries the current one: then it is unconditional, as in
         # Kubernetes (a race is retried, not refused); a version the client gave is checked.
         version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
-        manifest = objects.stored_manifest(wanted, name)
+        manifest = objects.stored_manifest(wanted, name, namespace)
         if dry_run(req):
             from actors.domain.models import replace
 
             resp.media = objects.pod(replace(task, manifest=manifest))
             return
-        updated = self.ask(self.manager.update_manifest(name, manifest, version))
+        updated = self.ask(self.manager.update_manifest(task.id, manifest, version))
         self.durable(updated.version, self.timeout)
         resp.media = objects.pod(updated)
 
 
 
-def task_spec(manifest: Mapping[str, Any]) -> TaskSpec:
-    """A Pod manifest as a :class:`TaskSpec` (see :mod:`api.kube.objects`)."""
+def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) -> TaskSpec:
+    """A Pod manifest as a :class:`TaskSpec` of ``namespace`` (see
+    :mod:`api.kube.objects` and :mod:`actors.domain.namespaces`)."""
     name = name_of(manifest, "Pod")
     metadata = manifest["metadata"]
     annotations = metadata.get("annotations") or {}
@@ -562,6 +558,7 @@ def task_spec(manifest: Mapping[str, Any]) -> TaskSpec:
         scheduler = None
     if node_name:  # bound at once, as a kubelet takes such a pod: no scheduler looks at it
         scheduler = scheduler or objects.NODE_NAME_SCHEDULER
-    return TaskSpec(id=name, name=name, resources=Resources(cpu, memory), node_selector=node_selector,
-                    duration=duration, outcome=outcome, manifest=objects.stored_manifest(manifest, name),
+    return TaskSpec(id=namespaces.key(namespace, name), name=name, resources=Resources(cpu, memory),
+                    node_selector=node_selector, duration=duration, outcome=outcome,
+                    manifest=objects.stored_manifest(manifest, name, namespace),
                     scheduler=scheduler)

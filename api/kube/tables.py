@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from actors.domain import namespaces
 from actors.domain.models import Task, TaskStatus
 from api.kube import objects
 
@@ -103,7 +104,7 @@ def pod_row(t: Task, now: float | None = None) -> tuple[list[Any], dict[str, Any
     total = len(containers) if isinstance(containers, list) else 1
     running = t.status is TaskStatus.RUNNING
     return [
-        t.id, f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
+        namespaces.name_of(t.id), f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
         total * max(t.attempts - 1, 0) if t.status is not TaskStatus.PENDING else 0,
         age(objects.timestamp(t.created_at), now), (objects.pod_ip(t) if t.node else None) or "<none>",
         t.node or "<none>", "<none>", "<none>",

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from actors.domain import namespaces
 from actors.domain.errors import ValidationError
 from actors.domain.models import Deployment, Resources, Task, TaskStatus, TaskTemplate
 from api.kube import objects
@@ -57,7 +58,7 @@ def pod_template(d: Deployment) -> dict[str, Any]:
         "cpu": objects.cpu_quantity(t.resources.cpu), "memory": objects.memory_quantity(t.resources.memory)}}}]}
     if t.node_selector:
         spec["nodeSelector"] = dict(t.node_selector)
-    return {"metadata": {"labels": {"app": d.id}, "annotations": annotations}, "spec": spec}
+    return {"metadata": {"labels": {"app": namespaces.name_of(d.id)}, "annotations": annotations}, "spec": spec}
 
 
 def _condition(kind: str, true: bool, reason: str, message: str, since: str | None) -> dict[str, Any]:
@@ -72,8 +73,8 @@ def deployment(d: Deployment, tasks: Sequence[Task]) -> dict[str, Any]:
     manifest = d.manifest or {}
     metadata = {k: v for k, v in (manifest.get("metadata") or {}).items() if k not in objects.SERVER_METADATA}
     metadata.update({
-        "name": d.id, "namespace": objects.DEFAULT_NAMESPACE, "uid": objects.uid("deployment", d.id, d.created_at),
-        "resourceVersion": str(d.version), "generation": d.version,
+        "name": namespaces.name_of(d.id), "namespace": namespaces.namespace_of(d.id),
+        "uid": objects.uid("deployment", d.id, d.created_at), "resourceVersion": str(d.version), "generation": d.version,
         "creationTimestamp": objects.timestamp(d.created_at),
     })
     metadata.setdefault("annotations", {})
@@ -127,13 +128,14 @@ def replica_sets(d: Deployment, tasks: Sequence[Task]) -> list[dict[str, Any]]:
         found.append({
             "kind": "ReplicaSet", "apiVersion": "apps/v1",
             "metadata": {
-                "name": name, "namespace": objects.DEFAULT_NAMESPACE, "uid": objects.uid("replicaset", name, 0.0),
+                "name": name, "namespace": namespaces.namespace_of(d.id),
+                "uid": objects.replica_set_uid(d.id, template_hash),
                 "resourceVersion": str(max([d.version] + [t.version for t in mine])), "generation": 1,
                 "creationTimestamp": objects.timestamp(min([t.created_at for t in mine] or [d.created_at])),
                 "labels": labels,
                 "annotations": {"deployment.kubernetes.io/desired-replicas": str(d.replicas),
                                 "deployment.kubernetes.io/revision": "1"},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": d.id,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": namespaces.name_of(d.id),
                                      "uid": objects.uid("deployment", d.id, d.created_at),
                                      "controller": True, "blockOwnerDeletion": True}],
             },
@@ -150,7 +152,7 @@ def scale(d: Deployment, tasks: Sequence[Task]) -> dict[str, Any]:
     labels = (pod_template(d).get("metadata") or {}).get("labels") or {}
     return {
         "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {"name": d.id, "namespace": objects.DEFAULT_NAMESPACE,
+        "metadata": {"name": namespaces.name_of(d.id), "namespace": namespaces.namespace_of(d.id),
                      "uid": objects.uid("deployment", d.id, d.created_at), "resourceVersion": str(d.version),
                      "creationTimestamp": objects.timestamp(d.created_at)},
         "spec": {"replicas": d.replicas},
@@ -232,12 +234,12 @@ def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
     return predicate is None or predicate(labels)
 
 
-def stored_manifest(manifest: Mapping[str, Any], name: str) -> dict[str, Any]:
+def stored_manifest(manifest: Mapping[str, Any], name: str, namespace: str = namespaces.DEFAULT) -> dict[str, Any]:
     """What of a Deployment manifest is kept: metadata (without what the
     server owns) and spec without the template and replicas (kept as the
     deployment's template and replicas)."""
     metadata = {k: v for k, v in (manifest.get("metadata") or {}).items() if k not in objects.SERVER_METADATA}
-    metadata.update({"name": name, "namespace": objects.DEFAULT_NAMESPACE})
+    metadata.update({"name": name, "namespace": namespace})
     metadata.setdefault("annotations", {})
     metadata["annotations"] = {k: v for k, v in metadata["annotations"].items()
                                if k != "deployment.kubernetes.io/revision"}

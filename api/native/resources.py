@@ -12,6 +12,7 @@ from typing import Any
 
 import falcon
 
+from actors.domain import namespaces
 from actors.domain.errors import AlreadyExists
 from actors.reply import Reply
 from api import body
@@ -45,14 +46,33 @@ def _page_params(req: falcon.Request) -> tuple[int | None, str | None]:
     return limit, after
 
 
+def _namespace(req: falcon.Request) -> str:
+    """``?namespace=NAME``: the namespace of the tasks or deployments a
+    request means (``default`` when not given; see
+    :mod:`actors.domain.namespaces`)."""
+    namespace = req.get_param("namespace")
+    return namespaces.DEFAULT if namespace is None else validation.valid_id(namespace, "namespace")
+
+
 def _link_next(req: falcon.Request, resp: falcon.Response, more: bool, page: list) -> None:
     """The next page's address in a ``Link: <...>; rel="next"`` header."""
     if not more or not page:
         return
     params = {k: v for k, v in req.params.items() if k != "after"}
-    params["after"] = page[-1].id
+    params["after"] = namespaces.name_of(page[-1].id)
     # Written out rather than with append_link, which leaves rel=next unquoted.
     resp.set_header("Link", f'<{req.path}?{urllib.parse.urlencode(params, doseq=True)}>; rel="next"')
+
+
+def _only_default(req: falcon.Request, collection: str) -> None:
+    """The native API creates in ``default`` only: a create that names
+    another namespace is refused rather than made somewhere else."""
+    if _namespace(req) != namespaces.DEFAULT:
+        raise falcon.HTTPBadRequest(
+            title="Namespace not served here",
+            description=f"the native API creates {collection} in the namespace 'default' only; create them in "
+            "another namespace through the Kubernetes API (kubectl -n NAMESPACE)",
+        )
 
 
 class Health:
@@ -85,7 +105,7 @@ class _Resource:
         """Answer with ``record`` (201 and its Location when just created)."""
         if created:
             resp.status = falcon.HTTP_201
-            resp.location = f"/{self.collection}/{record.id}"
+            resp.location = f"/{self.collection}/{record.id}"  # native creates are all in default
         _etag(resp, record.version)
         resp.media = type(self).render(record)
 
@@ -161,12 +181,15 @@ class Tasks(_Resource):
         status = req.get_param("status")
         node = req.get_param("node")
         status = validation.task_status(status, "status") if status is not None else None
+        namespace = _namespace(req)
         limit, after = _page_params(req)
-        found, more = self.ask(self.manager.page(status, node, limit, after))
+        after = namespaces.key(namespace, after) if after is not None else None
+        found, more = self.ask(self.manager.page(status, node, limit, after, namespace))
         _link_next(req, resp, more, found)
         resp.media = [serialize.task(t) for t in found]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _only_default(req, "tasks")
         data = body.read_json(req)
         if isinstance(data, list):
             self._create_batch(resp, data)
@@ -212,25 +235,29 @@ class Task(_Resource):
     collection, render = "tasks", staticmethod(serialize.task)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        self.show(resp, self.ask(self.manager.get(task_id)))
+        self.show(resp, self.ask(self.manager.get(namespaces.key(_namespace(req), task_id))))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
+        task_id = namespaces.key(_namespace(req), task_id)
         data = body.read_json_object(req)
         status = validation.status_update(data)
         version = validation.expected_version(data, req.get_header("If-Match"))
         self.written(resp, self.ask(self.manager.update_status(task_id, status, version)))
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, task_id: str) -> None:
-        self.delete(req, resp, task_id)
+        self.delete(req, resp, namespaces.key(_namespace(req), task_id))
 
 
 class Deployments(_Resource):
     collection, render = "deployments", staticmethod(serialize.deployment)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = [serialize.deployment(d) for d in self.ask(self.manager.list())]
+        namespace = _namespace(req)
+        resp.media = [serialize.deployment(d) for d in self.ask(self.manager.list())
+                      if namespaces.in_namespace(d.id, namespace)]
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        _only_default(req, "deployments")
         spec = validation.deployment_spec(body.read_json_object(req))
         self.written(resp, self.ask(self.manager.create(spec)), created=True)
 
@@ -239,10 +266,10 @@ class Deployment(_Resource):
     collection, render = "deployments", staticmethod(serialize.deployment)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        self.show(resp, self.ask(self.manager.get(deployment_id)))
+        self.show(resp, self.ask(self.manager.get(namespaces.key(_namespace(req), deployment_id))))
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        self.update(req, resp, deployment_id, validation.deployment_changes)
+        self.update(req, resp, namespaces.key(_namespace(req), deployment_id), validation.deployment_changes)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, deployment_id: str) -> None:
-        self.delete(req, resp, deployment_id)
+        self.delete(req, resp, namespaces.key(_namespace(req), deployment_id))

@@ -7,6 +7,7 @@ import datetime
 import functools
 from typing import Any
 
+from actors.domain import namespaces
 from actors.domain.models import Deployment, Node, Resources, Task, TaskTemplate
 
 
@@ -44,8 +45,12 @@ def node(n: Node) -> dict[str, Any]:
 
 
 def task(t: Task) -> dict[str, Any]:
+    """A task; ``id`` is its name in its ``namespace`` (see
+    :mod:`actors.domain.namespaces`), what ``/tasks/{id}?namespace=`` takes."""
+    namespace, name = namespaces.split(t.id)
     return {
-        "id": t.id,
+        "id": name,
+        "namespace": namespace,
         "name": t.name,
         "status": t.status.value,
         "node": t.node,
@@ -59,14 +64,14 @@ def task(t: Task) -> dict[str, Any]:
         "scheduled_at": rfc3339(t.scheduled_at),
         "started_at": rfc3339(t.started_at),
         "finished_at": rfc3339(t.finished_at),
-        "owner": t.owner,
+        "owner": namespaces.name_of(t.owner) if t.owner is not None else None,
         "template_hash": t.template_hash,
         "version": t.version,
     }
 
 
 def event(e) -> dict[str, Any]:
-    return {
+    shown = {
         "seq": e.seq,
         "time": rfc3339(e.time),
         "kind": e.kind,
@@ -74,6 +79,9 @@ def event(e) -> dict[str, Any]:
         "reason": e.reason,
         "message": e.message,
     }
+    if e.kind != "node":
+        shown["namespace"], shown["object"] = namespaces.split(e.object)
+    return shown
 
 
 def template(t: TaskTemplate) -> dict[str, Any]:
@@ -86,8 +94,10 @@ def template(t: TaskTemplate) -> dict[str, Any]:
 
 
 def deployment(d: Deployment) -> dict[str, Any]:
+    namespace, name = namespaces.split(d.id)
     return {
-        "id": d.id,
+        "id": name,
+        "namespace": namespace,
         "replicas": d.replicas,
         "ready": d.ready,
         "available": d.available,

@@ -11,6 +11,7 @@ from actors.domain.models import Resources, TaskStatus
 from actors.store.ops import (
     Create,
     Delete,
+    DeleteNamespaced,
     DeleteOwnedTasks,
     Patch,
     RequireNodeReady,
@@ -250,6 +251,23 @@ def test_delete_owned_tasks_takes_exactly_the_tasks_owned_at_commit(store):
     assert [t.id for t in store.list_tasks()] == ["api-a", "solo"]
     assert store.get_deployment("api").id == "api"
     store.commit([DeleteOwnedTasks("nobody")])  # owns nothing: a no-op
+
+
+def test_a_namespace_goes_with_its_tasks_and_deployments_and_no_one_elses(store):
+    store.commit([Create(make_node("n1")), Create(make_deployment("team/web")), Create(make_deployment("web"))])
+    for task in (make_task("team/web-a", owner="team/web"), make_task("team/solo", cpu=500,
+                 status=TaskStatus.RUNNING, node="n1"), make_task("teams/solo"), make_task("solo"), make_task("web-a", owner="web")):
+        store.commit([Create(task)])
+    assert [t.id for t in store.list_tasks(namespace="team")] == ["team/web-a", "team/solo"]
+    assert [t.id for t in store.list_tasks(namespace="default")] == ["solo", "web-a"]
+    assert store.page_tasks(limit=1, namespace="team") == ([store.get_task("team/web-a")], True)
+    assert store.page_tasks(limit=1, after="team/web-a", namespace="team") == ([store.get_task("team/solo")], False)
+    assert store.get_node("n1").allocated.cpu == 500
+    store.commit([DeleteNamespaced("team")])
+    assert [t.id for t in store.list_tasks()] == ["teams/solo", "solo", "web-a"]
+    assert [d.id for d in store.list_deployments()] == ["web"]
+    assert store.get_node("n1").allocated.cpu == 0  # its task freed the node
+    store.commit([DeleteNamespaced("nobody")])  # holds nothing: a no-op
 
 
 def test_the_deployment_view_returns_what_changed_since(store):

@@ -27,9 +27,9 @@ NODE_FIELDS = {
 }
 TASK_FIELDS = {
     "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
-    "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "owner", "template_hash",
+    "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "owner", "template_hash", "namespace",
 }
-DEPLOYMENT_FIELDS = {"id", "replicas", "ready", "available", "template", "template_hash", "created_at"}
+DEPLOYMENT_FIELDS = {"id", "replicas", "ready", "available", "template", "template_hash", "created_at", "namespace"}
 # Not in the spec's field lists: the record version behind ETag / If-Match
 # (optimistic concurrency, the way Kubernetes exposes resourceVersion).
 VERSION_FIELD = "version"

@@ -210,6 +210,25 @@ def test_namespaces_and_config_maps_through_kubectl(cluster, kubectl):
     assert "No resources found" in kubectl("get", "cm", "-A").stderr
 
 
+def test_pods_and_deployments_live_in_their_namespace_and_go_with_it(cluster, kubectl):
+    cluster.post("/nodes", {"id": "n1", "capacity": {"cpu": 16000, "memory": 65536}})
+    kubectl("create", "namespace", "team")
+    assert kubectl("apply", "-n", "team", "-f", "-", stdin=POD).stdout.strip() == "pod/api created"
+    assert kubectl("apply", "-f", "-", stdin=POD).stdout.strip() == "pod/api created"  # default's, another pod
+    assert kubectl("apply", "-n", "team", "-f", "-", stdin=DEPLOYMENT).stdout.strip() == "deployment.apps/web created"
+    kubectl("rollout", "status", "-n", "team", "deployment/web", "--timeout=30s")
+    kubectl("wait", "-n", "team", "--for=condition=Ready", "pod/api", "--timeout=30s")
+    assert kubectl("get", "pods", "-o", "name").stdout.split() == ["pod/api"]
+    team = kubectl("get", "pods", "-n", "team", "-o", "jsonpath={.items[*].metadata.namespace}").stdout.split()
+    assert team == ["team"] * 4
+    rows = [line.split()[:2] for line in kubectl("get", "pods", "-A").stdout.splitlines()[1:]]
+    assert sorted(ns for ns, _ in rows) == ["default"] + ["team"] * 4 and ["team", "api"] in rows
+    assert cluster.get("/tasks/api?namespace=team").json()["namespace"] == "team"
+    assert kubectl("delete", "namespace", "team").stdout.strip() == 'namespace "team" deleted'
+    assert kubectl("get", "pods", "-A", "-o", "name").stdout.split() == ["pod/api"]
+    assert "No resources found" in kubectl("get", "deployments", "-A").stderr
+
+
 NODE = """
 apiVersion: v1
 kind: Node

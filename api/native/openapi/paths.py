@@ -95,6 +95,14 @@ _PAGE_PARAMS = [
         "schema": {"type": "string", "pattern": ID_PATTERN},
     },
 ]
+_NAMESPACE = {
+    "name": "namespace",
+    "in": "query",
+    "required": False,
+    "description": "The namespace (Kubernetes') the tasks or deployments are in: `default` when not given. "
+    "Tasks and deployments are created in `default` here; the Kubernetes API creates them in others.",
+    "schema": {"type": "string", "pattern": ID_PATTERN},
+}
 _LINK = {"Link": {"description": 'The next page: <PATH?...&after=ID>; rel="next".', "schema": {"type": "string"}}}
 
 def _node_paths() -> dict[str, Any]:
@@ -209,6 +217,7 @@ def _task_paths() -> dict[str, Any]:
                         "description": "Only tasks bound to this node.",
                         "schema": {"type": "string"},
                     },
+                    _NAMESPACE,
                     *_PAGE_PARAMS,
                 ],
                 "responses": {
@@ -257,12 +266,12 @@ def _task_paths() -> dict[str, Any]:
             },
         },
         "/tasks/{task_id}": {
-            "parameters": [task_id],
+            "parameters": [task_id, _NAMESPACE],
             "get": {
                 "operationId": "getTask",
                 "tags": ["tasks"],
                 "summary": "Read a task.",
-                "responses": {"200": task_answer, "404": _response("NotFound"), "503": _response("Unavailable")},
+                "responses": {"200": task_answer, "404": _response("NotFound"), "422": _response("Invalid"), "503": _response("Unavailable")},
             },
             "put": {
                 "operationId": "updateTask",
@@ -275,6 +284,7 @@ def _task_paths() -> dict[str, Any]:
                     **_BODY_ERRORS,
                     "404": _response("NotFound"),
                     "409": _response("Conflict"),
+                    "422": _response("Invalid"),
                     "503": _response("Unavailable"),
                 },
             },
@@ -387,8 +397,10 @@ def _deployment_paths() -> dict[str, Any]:
                 "operationId": "listDeployments",
                 "tags": ["deployments"],
                 "summary": "List deployments.",
+                "parameters": [_NAMESPACE],
                 "responses": {
                     "200": _json({"type": "array", "items": _ref("Deployment")}, "The deployments."),
+                    "422": _response("Invalid"),
                     "503": _response("Unavailable"),
                 },
             },
@@ -406,12 +418,12 @@ def _deployment_paths() -> dict[str, Any]:
             },
         },
         "/deployments/{deployment_id}": {
-            "parameters": [deployment_id],
+            "parameters": [deployment_id, _NAMESPACE],
             "get": {
                 "operationId": "getDeployment",
                 "tags": ["deployments"],
                 "summary": "Read a deployment, with `ready` (running replicas) and `available`.",
-                "responses": {"200": answer, "404": _response("NotFound"), "503": _response("Unavailable")},
+                "responses": {"200": answer, "404": _response("NotFound"), "422": _response("Invalid"), "503": _response("Unavailable")},
             },
             "put": {
                 "operationId": "updateDeployment",
@@ -424,6 +436,7 @@ def _deployment_paths() -> dict[str, Any]:
                     **_BODY_ERRORS,
                     "404": _response("NotFound"),
                     "409": _response("Conflict"),
+                    "422": _response("Invalid"),
                     "503": _response("Unavailable"),
                 },
             },

@@ -254,10 +254,12 @@ def _schemas() -> dict[str, Any]:
             "required": [
                 "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
                 "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "version",
-                "owner", "template_hash",
+                "owner", "template_hash", "namespace",
             ],
             "properties": {
                 "id": {"type": "string", "pattern": ID_PATTERN},
+                "namespace": {"type": "string", "pattern": ID_PATTERN,
+                              "description": "Its namespace: `default` unless made through the Kubernetes API."},
                 "name": {"type": "string"},
                 "status": {"type": "string", "enum": STATUSES},
                 "node": {"type": ["string", "null"], "description": "The node it is bound to, if any."},
@@ -285,6 +287,8 @@ def _schemas() -> dict[str, Any]:
                 "time": time,
                 "kind": {"type": "string", "enum": list(KINDS)},
                 "object": {"type": "string", "description": "The id of the node, task or deployment."},
+                "namespace": {"type": "string", "pattern": ID_PATTERN,
+                              "description": "A task's or deployment's namespace (none for a node)."},
                 "reason": {
                     "type": "string",
                     "description": "Nodes: Registered, Unhealthy, Recovered, Cordoned, Uncordoned, Deleted; tasks: "
@@ -354,9 +358,10 @@ def _deployment_schemas() -> dict[str, Any]:
         # Open (no additionalProperties: false) until the feature's API settles.
         "Deployment": {
             "type": "object",
-            "required": ["id", "replicas", "template", "ready", "available", "version"],
+            "required": ["id", "namespace", "replicas", "template", "ready", "available", "version"],
             "properties": {
                 "id": {"type": "string", "pattern": ID_PATTERN},
+                "namespace": {"type": "string", "pattern": ID_PATTERN},
                 "replicas": {"type": "integer", "minimum": 0},
                 "template": {"type": "object"},
                 "ready": {"type": "integer", "minimum": 0, "description": "Running replicas."},
