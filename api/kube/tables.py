@@ -32,14 +32,17 @@ def wants_table(accept: str | None) -> bool:
     return False
 
 
-def age(created: str | None, now: float | None = None) -> str:
-    """kubectl's short human durations: 45s, 5m3s, 3h12m, 4d3h, 2y40d."""
-    if not created:
+def age(created: str | float | None, now: float | None = None) -> str:
+    """kubectl's short human durations: 45s, 5m3s, 3h12m, 4d3h, 2y40d, from
+    a timestamp as objects show it or seconds since the epoch."""
+    if created is None or created == "":
         return "<unknown>"
-    import datetime
+    if isinstance(created, str):
+        import datetime
 
-    then = datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    seconds = int((now if now is not None else time.time()) - then.timestamp())
+        created = datetime.datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    seconds = int((now if now is not None else time.time()) - int(created))
     if seconds < 0:
         return "<invalid>"
     if seconds < 120:
@@ -106,7 +109,7 @@ def pod_row(t: Task, now: float | None = None) -> tuple[list[Any], dict[str, Any
     return [
         namespaces.name_of(t.id), f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
         total * max(t.attempts - 1, 0) if t.status is not TaskStatus.PENDING else 0,
-        age(objects.timestamp(t.created_at), now), (objects.pod_ip(t) if t.node else None) or "<none>",
+        age(t.created_at, now), (objects.pod_ip(t) if t.node else None) or "<none>",
         t.node or "<none>", "<none>", "<none>",
     ], objects.pod_metadata(t)
 
