@@ -19,6 +19,7 @@ from actors.scheduling.rules import DEFAULT_POLICY, POLICIES
 from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
 from api.client import kubeconfig as kubeconfig_module
+from api import simulate as simulate_module
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     kubeconfig = commands.add_parser("kubeconfig", parents=[client],
                                      help="print a kubeconfig for kubectl pointing at the server")
     kubeconfig.add_argument("--namespace", default="default", help="the context's namespace (default default)")
+    simulate_module.add_parser(commands)
     serve = commands.add_parser("serve", help="run the control plane and its HTTP API")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; others need --token-file or --insecure)")
@@ -212,6 +214,8 @@ def run_client_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "simulate":
+        return simulate_module.run(args, out or sys.stdout, err or sys.stderr)
     if args.command != "serve":
         return run_client_command(args, out or sys.stdout, err or sys.stderr)
     logging.basicConfig(

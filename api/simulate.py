@@ -1,0 +1,136 @@
+"""``orchestrator simulate``: simulations that run the control plane's own
+policy code, from the command line.
+
+``simulate placement`` is the placement experiment of "Beware of
+Fragmentation" (:mod:`actors.simulation.placement`): every ``--policy``
+with every seed from ``--seed`` to ``--seed + --repeat - 1``, a table of the
+unallocated GPU % at 100% of the cluster's GPU arrived (mean and standard
+deviation over the seeds), ``--json`` for the whole curves and ``--plot``
+for the paper's figure (allocated against arrived GPU %, one line per
+policy: the mean over the seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import TextIO
+
+from actors.scheduling import policies
+from actors.simulation import openb, placement
+
+FORMATS = ("openb",)
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    simulate = commands.add_parser("simulate", help="run a simulation on the control plane's policy code")
+    kinds = simulate.add_subparsers(dest="simulation", required=True)
+    p = kinds.add_parser(
+        "placement", help="the paper's placement experiment: how much GPU each policy allocates",
+        description="Place a trace's tasks one at a time with each policy, padded to --fill times the "
+        "cluster's GPU capacity, and report the unallocated GPU %% when 100%% has arrived "
+        "(Weng et al., USENIX ATC 2023).")
+    p.add_argument("--nodes", required=True, metavar="FILE", help="the node list (openb: sn,cpu_milli,memory_mib,gpu,model)")
+    p.add_argument("--tasks", required=True, metavar="FILE", help="the task list (openb: name,cpu_milli,...,gpu_spec)")
+    p.add_argument("--format", default="openb", choices=FORMATS, help="the files' format (default openb)")
+    p.add_argument("--policy", action="append", required=True, metavar="P",
+                   help="a policy to run (repeat for several): " + ", ".join(sorted(policies.POLICIES))
+                   + ", or a name from --policy-module")
+    p.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
+                   help="load a policy class of your own (repeatable); --policy then names it")
+    p.add_argument("--seed", type=int, default=42, help="the first seed (default 42)")
+    p.add_argument("--repeat", type=_positive_int, default=10, help="how many seeds, from --seed up (default 10)")
+    p.add_argument("--fill", type=_fill, default=placement.DEFAULT_FILL,
+                   help=f"pad the tasks to this many times the GPU capacity (default {placement.DEFAULT_FILL})")
+    p.add_argument("--json", metavar="OUT", help="write the summary and every run's curve as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="draw allocated against arrived GPU %% per policy")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+    return value
+
+
+def _fill(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text}") from None
+    if not 1.0 <= value <= 10.0:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 10 (the figure is read at 100%% arrived), not {text}")
+    return value
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        for spec in args.policy_module:
+            policies.load(spec)
+        for name in args.policy:
+            policies.make(name)
+        nodes = openb.read_nodes(args.nodes)
+        pods = openb.read_pods(args.tasks)
+    except (policies.PolicyError, openb.TraceError) as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    seeds = range(args.seed, args.seed + args.repeat)
+    started = time.perf_counter()
+
+    def progress(one: placement.Run) -> None:
+        err.write(f"{one.policy} seed {one.seed}: {one.unallocated_at_100:.2f}% unallocated, "
+                  f"{one.failed} of {one.tasks} tasks failed ({time.perf_counter() - started:.0f} s)\n")
+
+    try:
+        summaries = placement.study(nodes, pods, args.policy, seeds, args.fill, progress)
+    except ValueError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+    out.write(table(summaries, len(nodes), sum(n.gpus for n in nodes), len(pods), args))
+    out.write(f"{time.perf_counter() - started:.0f} s\n")
+    if args.json:
+        Path(args.json).write_text(json.dumps(placement.as_json(summaries), indent=1) + "\n")
+    if args.plot:
+        plot(summaries, args.plot, Path(args.tasks).name)
+    return 0
+
+
+def table(summaries: list[placement.Summary], nodes: int, gpus: int, tasks: int, args: argparse.Namespace) -> str:
+    lines = [f"{Path(args.tasks).name} on {nodes} nodes ({gpus} GPUs), {tasks} tasks, fill {args.fill:g}, "
+             f"seeds {args.seed}-{args.seed + args.repeat - 1}",
+             f"{'policy':<16} {'unallocated GPU % at 100% arrived':>34} {'failed tasks':>13}"]
+    for s in summaries:
+        failed = sum(r.failed for r in s.runs) / len(s.runs)
+        lines.append(f"{s.policy:<16} {f'{s.mean:.2f} ± {s.sd:.2f}':>34} {failed:>13.0f}")
+    return "\n".join(lines) + "\n"
+
+
+def plot(summaries: list[placement.Summary], path: str, title: str) -> None:
+    """The paper's figure: mean allocated GPU % against arrived %, per policy."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for s in summaries:
+        by_x: dict[int, list[float]] = {}
+        for r in s.runs:
+            for p in r.curve:
+                by_x.setdefault(p.arrived, []).append(p.allocated)
+        xs = sorted(x for x, values in by_x.items() if len(values) == len(s.runs))
+        axes.plot(xs, [sum(by_x[x]) / len(by_x[x]) for x in xs], label=f"{s.policy} ({s.mean:.2f}% unallocated)")
+    axes.plot([0, 100], [0, 100], color="grey", linewidth=0.5, linestyle=":")
+    axes.set_xlim(left=0)
+    axes.set_xlabel("arrived GPU (% of capacity)")
+    axes.set_ylabel("allocated GPU (% of capacity)")
+    axes.set_title(title)
+    axes.legend(loc="upper left", fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
