@@ -298,7 +298,7 @@ class Controller:
             if isinstance(decision, Placement):
                 txns.append([
                     RequireNodeReady(decision.node_id),
-                    Patch("task", task.id, task.version, binding(task, decision.node_id, now)),
+                    Patch("task", task.id, task.version, binding(task, decision.node_id, now, decision.devices)),
                 ])
                 placements.append(decision)
             else:

@@ -93,6 +93,7 @@ class Datastore:
         self._by_order: SortedDict = SortedDict()  # creation sequence -> task id
         self._next_order = 0
         self._allocated: dict[str, Resources] = {}
+        self._gpu_used: dict[str, dict[int, int]] = {}  # node id -> device -> milli-GPU its active tasks hold
         self._active_by_node: dict[str, set[str]] = {}
         self._node_changed: dict[str, int] = {}  # node id -> revision its record or allocation last changed, oldest first
         self._sick: set[str] = set()  # ids of unhealthy nodes
@@ -499,9 +500,11 @@ class Datastore:
 
     def _with_allocation(self, node: Node) -> Node:
         allocated = self._allocated.get(node.id, NO_RESOURCES)
-        if allocated == node.allocated:
+        devices = self._gpu_used.get(node.id)
+        gpu_used = tuple(devices.get(d, 0) for d in range(max(node.gpus, max(devices) + 1))) if devices else ()
+        if allocated == node.allocated and gpu_used == node.gpu_used:
             return node
-        return replace(node, allocated=allocated)
+        return replace(node, allocated=allocated, gpu_used=gpu_used)
 
     def _with_ready(self, deployment: Deployment) -> Deployment:
         ready = self._running_owned.get(deployment.id, 0)
@@ -624,6 +627,11 @@ class Datastore:
         elif not same_hold and task.status.active and task.node is not None:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
+            if task.gpu_devices:
+                devices = self._gpu_used.setdefault(task.node, {})
+                each = task.resources.gpu // len(task.gpu_devices)
+                for d in task.gpu_devices:
+                    devices[d] = devices.get(d, 0) + each
             self._node_touched(task.node)
 
     def _unindex(self, task: Task, same_hold: bool = False) -> None:
@@ -645,6 +653,15 @@ class Datastore:
             else:
                 del self._active_by_node[task.node]
                 del self._allocated[task.node]
+            if task.gpu_devices:
+                devices = self._gpu_used[task.node]
+                each = task.resources.gpu // len(task.gpu_devices)
+                for d in task.gpu_devices:
+                    devices[d] -= each
+                    if not devices[d]:
+                        del devices[d]
+                if not devices:
+                    del self._gpu_used[task.node]
             self._node_touched(task.node)
 
 

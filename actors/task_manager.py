@@ -26,6 +26,7 @@ from actors.inbox import Inbox
 from actors.domain.lifecycle import binding, check_transition, with_status
 from actors.manager import ASK_TIMEOUT, Manager, _noop
 from actors.domain.models import Task, TaskSpec, TaskStatus, replace
+from actors.scheduling.rules import gpu_devices
 from actors.reply import Reply
 from actors.domain.retry import check_version, retry_on_conflict
 from actors.store.ops import Create, Delete, Patch, RequireNodeReady, Update
@@ -52,6 +53,7 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
         created_at=clock(),
         manifest=spec.manifest,
         scheduler=spec.scheduler,
+        node_affinity=spec.node_affinity,
     )
 
 
@@ -171,13 +173,24 @@ class TaskManager(Manager):
         """Place a pending task on ``node_id`` for a scheduler of the
         client's own (Kubernetes' ``pods/binding``): the same guarded
         transaction as the controller's binding, so the node must be ready;
-        409 if the task is bound already. A task on a simulated node starts."""
+        409 if the task is bound already, or asks for GPU the node has not
+        free (its devices are chosen as the scheduler chooses them). A task
+        on a simulated node starts."""
         def attempt(expected: int | None) -> Task:
             task = self.get(task_id)
             if task.status is not TaskStatus.PENDING:
                 raise Conflict(f"task '{task_id}' is already assigned to node '{task.node}'")
+            devices: tuple[int, ...] = ()
+            if task.resources.gpu:
+                node = self.datastore.get_node(node_id).get(timeout=ASK_TIMEOUT)
+                found = gpu_devices(task, node)
+                if found is None:
+                    raise Conflict(f"node '{node_id}' has no free GPU room for task '{task_id}' "
+                                   f"({task.resources.gpu / 1000:g} GPU)")
+                devices = found
             (stored,) = self.datastore.commit([
-                RequireNodeReady(node_id), Patch("task", task.id, task.version, binding(task, node_id, self.clock())),
+                RequireNodeReady(node_id),
+                Patch("task", task.id, task.version, binding(task, node_id, self.clock(), devices)),
             ]).get(timeout=ASK_TIMEOUT)
             return stored
 

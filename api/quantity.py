@@ -4,6 +4,10 @@ cpu: an integer is millicores; a string is a Kubernetes quantity in cores
 (``"2"`` = 2000, ``"500m"`` = 500, ``"1.5"`` = 1500).
 memory: an integer is MiB; a string is a Kubernetes quantity in bytes
 (``"512Mi"`` = 512, ``"8Gi"`` = 8192, ``"1G"`` = 954, ``"1048576"`` = 1).
+gpu (a task's request): a number of devices, in milli-GPU: below 1 a share
+of one device (``0.5`` or ``"500m"`` = 500), else whole devices (``2`` or
+``"2"`` = 2000; ``1.5`` is refused: a share never spans devices). A node's
+GPU capacity is a whole number of devices.
 
 A value that is not a whole number of the unit is rounded up, as the kubelet
 rounds requests up: asking for a little more is safe, a little less is not.
@@ -20,6 +24,7 @@ from actors.domain.errors import ValidationError
 
 MAX_CPU = 10**9  # millicores: a million cores
 MAX_MEMORY = 2**40  # MiB: a zebibyte is plenty for a simulation
+MAX_GPUS = 64  # devices on one node, or asked by one task
 
 _SUFFIXES = {
     "": Fraction(1),
@@ -96,3 +101,39 @@ def memory_mib(value: object, field: str = "memory") -> int:
         value, field, "MiB", MAX_MEMORY,
         lambda text: _converted(_mib, text, field),
     )
+
+
+def gpu_milli(value: object, field: str = "gpu") -> int:
+    """A task's GPU request in milli-GPU (see the module's docstring)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValidationError(field, f"must be a number of GPUs (0.5 for half of one, 2 for two) or a quantity "
+                              f"string such as '500m', not {type(value).__name__}")
+    if isinstance(value, str):
+        amount = _converted(lambda text: parse_quantity(text, "gpu"), value, field)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(field, f"must be a finite number of GPUs, not {value}")
+        amount = Fraction(value).limit_denominator(10**6)
+    else:
+        amount = Fraction(value)
+    if amount < 0:
+        raise ValidationError(field, f"must not be negative, got {value}")
+    if amount > MAX_GPUS:
+        raise ValidationError(field, f"must be at most {MAX_GPUS} GPUs, got {value}")
+    milli = amount * 1000
+    if amount > 1 and amount.denominator != 1:
+        raise ValidationError(field, f"must be a share of one GPU (below 1) or whole GPUs, not {value}: "
+                              "a share never spans devices")
+    if milli.denominator != 1 or (0 < milli < 1):
+        raise ValidationError(field, f"must be a whole number of thousandths of a GPU (0.001 at least), "
+                              f"not {value}")
+    return int(milli)
+
+
+def gpu_devices(value: object, field: str = "gpu") -> int:
+    """A node's GPU capacity: a whole number of devices, 0 to MAX_GPUS."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 3:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_GPUS:
+        raise ValidationError(field, f"must be a whole number of GPU devices from 0 to {MAX_GPUS}, not {value!r}")
+    return value

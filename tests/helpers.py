@@ -25,16 +25,16 @@ class FakeClock:
         return self.now
 
 
-def make_node(id: str = "n1", cpu: int = 4000, memory: int = 8192, **changes) -> Node:
-    return dataclasses.replace(Node(id=id, capacity=Resources(cpu, memory)), **changes)
+def make_node(id: str = "n1", cpu: int = 4000, memory: int = 8192, gpus: int = 0, **changes) -> Node:
+    return dataclasses.replace(Node(id=id, capacity=Resources(cpu, memory, gpus * 1000)), **changes)
 
 
-def make_task(id: str = "t1", cpu: int = 0, memory: int = 0, **changes) -> Task:
-    return dataclasses.replace(Task(id=id, name=id, resources=Resources(cpu, memory)), **changes)
+def make_task(id: str = "t1", cpu: int = 0, memory: int = 0, gpu: int = 0, **changes) -> Task:
+    return dataclasses.replace(Task(id=id, name=id, resources=Resources(cpu, memory, gpu)), **changes)
 
 
-def make_template(cpu: int = 0, memory: int = 0, **changes) -> TaskTemplate:
-    return dataclasses.replace(TaskTemplate(resources=Resources(cpu, memory)), **changes)
+def make_template(cpu: int = 0, memory: int = 0, gpu: int = 0, **changes) -> TaskTemplate:
+    return dataclasses.replace(TaskTemplate(resources=Resources(cpu, memory, gpu)), **changes)
 
 
 def make_deployment(id: str = "web", replicas: int = 3, template: TaskTemplate | None = None, **changes) -> Deployment:

@@ -41,21 +41,24 @@ def with_status(task: Task, status: TaskStatus, now: float) -> Task:
     return replace(task, **status_changes(status, now))
 
 
-def binding(task: Task, node_id: str, now: float) -> dict[str, Any]:
-    """The fields that change when ``task`` is placed on ``node_id``: what
-    :func:`bound` applies, as a datastore Patch."""
-    return {
+def binding(task: Task, node_id: str, now: float, devices: tuple[int, ...] = ()) -> dict[str, Any]:
+    """The fields that change when ``task`` is placed on ``node_id`` (its GPU
+    request on ``devices``): what :func:`bound` applies, as a datastore Patch."""
+    changes = {
         "status": TaskStatus.SCHEDULED,
         "node": node_id,
         "attempts": task.attempts + 1,
         "scheduled_at": now,
         "message": "",
     }
+    if devices or task.gpu_devices:
+        changes["gpu_devices"] = tuple(devices)
+    return changes
 
 
-def bound(task: Task, node_id: str, now: float) -> Task:
+def bound(task: Task, node_id: str, now: float, devices: tuple[int, ...] = ()) -> Task:
     """The task placed on ``node_id``."""
-    return replace(task, **binding(task, node_id, now))
+    return replace(task, **binding(task, node_id, now, devices))
 
 
 def requeued(task: Task, reason: str) -> Task:
@@ -67,4 +70,5 @@ def requeued(task: Task, reason: str) -> Task:
         scheduled_at=None,
         started_at=None,
         message=reason,
+        gpu_devices=(),
     )

@@ -4,8 +4,10 @@ Records are frozen dataclasses so a snapshot can be handed from one actor to
 another without copying and without anyone changing it underneath. A change is
 a new record made with :func:`dataclasses.replace`.
 
-Units: cpu in millicores, memory in MiB, times in seconds since the epoch
-(UTC), durations in seconds.
+Units: cpu in millicores, memory in MiB, GPU in thousandths of a device
+(milli-GPU: a node's capacity is 1000 per device; a task asks a share of one
+device below 1000, or whole devices in multiples of 1000), times in seconds
+since the epoch (UTC), durations in seconds.
 """
 
 from __future__ import annotations
@@ -17,22 +19,29 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from actors.domain.affinity import Affinity
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Resources:
-    """An amount of cpu (millicores) and memory (MiB)."""
+    """An amount of cpu (millicores), memory (MiB) and GPU (milli-GPU)."""
 
     cpu: int = 0
     memory: int = 0
+    gpu: int = 0
 
     def __add__(self, other: Resources) -> Resources:
-        return Resources(self.cpu + other.cpu, self.memory + other.memory)
+        return Resources(self.cpu + other.cpu, self.memory + other.memory, self.gpu + other.gpu)
 
     def __sub__(self, other: Resources) -> Resources:
-        return Resources(self.cpu - other.cpu, self.memory - other.memory)
+        return Resources(self.cpu - other.cpu, self.memory - other.memory, self.gpu - other.gpu)
 
 
 NO_RESOURCES = Resources()
+GPU_MODEL_LABEL = "nvidia.com/gpu.product"
+"""The node label naming its GPUs' model (NVIDIA's GPU feature discovery
+sets it on real clusters); what a task's accepted models select."""
+WHOLE_GPU = 1000  # milli-GPU in a device
 DEFAULT_CAPACITY = Resources(cpu=4000, memory=8192)
 
 
@@ -59,10 +68,23 @@ class Node:
     annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Kept for the Kubernetes API's clients (kubectl apply's last-applied
     configuration); nothing here reads them."""
+    gpu_used: tuple[int, ...] = ()
+    """Derived like ``allocated``: the milli-GPU in use on each of its
+    devices (empty when none is, or it has no GPU)."""
 
     @property
     def free(self) -> Resources:
         return self.capacity - self.allocated
+
+    @property
+    def gpus(self) -> int:
+        """Its GPU devices."""
+        return self.capacity.gpu // WHOLE_GPU
+
+    def gpu_free(self) -> list[int]:
+        """The free milli-GPU of each device."""
+        used = self.gpu_used
+        return [WHOLE_GPU - (used[d] if d < len(used) else 0) for d in range(self.gpus)]
 
     @property
     def ready(self) -> bool:
@@ -130,6 +152,11 @@ class Task:
     template_hash: str | None = None
     manifest: Mapping[str, Any] | None = None
     scheduler: str | None = None
+    node_affinity: Affinity = ()
+    """Required node affinity (:mod:`actors.domain.affinity`): terms ORed,
+    their expressions ANDed."""
+    gpu_devices: tuple[int, ...] = ()
+    """The node's devices its GPU request holds, chosen when it is bound."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -144,6 +171,7 @@ class TaskTemplate:
     manifest: Mapping[str, Any] | None = None
     """The Kubernetes pod template it was read from (``metadata`` and
     ``spec``), given to every task made from it; None for a native template."""
+    node_affinity: Affinity = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -240,6 +268,7 @@ class TaskSpec:
     """The Kubernetes Pod it was read from, if any (see :class:`Task`)."""
     scheduler: str | None = None
     """Another scheduler's name: left pending until bound (see :class:`Task`)."""
+    node_affinity: Affinity = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

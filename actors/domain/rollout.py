@@ -68,15 +68,22 @@ class Plan:
 def template_hash(template: TaskTemplate) -> str:
     """10 hex digits that change whenever the template does (like Kubernetes'
     ``pod-template-hash``). Stable across processes and restarts; a template
-    without a Kubernetes manifest hashes as it did before manifests existed."""
-    fields = {
-        "resources": [template.resources.cpu, template.resources.memory],
+    without a Kubernetes manifest, GPU or node affinity hashes as it did
+    before those existed."""
+    resources = [template.resources.cpu, template.resources.memory]
+    if template.resources.gpu:
+        resources.append(template.resources.gpu)
+    fields: dict = {
+        "resources": resources,
         "node_selector": dict(template.node_selector),
         "duration": template.duration,
         "outcome": template.outcome.value,
     }
     if template.manifest is not None:
         fields["manifest"] = template.manifest
+    if template.node_affinity:
+        fields["node_affinity"] = [[[r.key, r.operator, list(r.values)] for r in term]
+                                   for term in template.node_affinity]
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 
@@ -141,4 +148,5 @@ def new_replica(deployment: Deployment, suffix: str, now: float) -> Task:
         owner=deployment.id,
         template_hash=deployment.template_hash,
         manifest=template.manifest,
+        node_affinity=template.node_affinity,
     )

@@ -30,8 +30,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from actors.domain.models import Node, Task
+from actors.domain import affinity
+from actors.domain.models import WHOLE_GPU
 from actors.scheduling.rules import (
+    AFFINITY_MISMATCH,
     INSUFFICIENT_CPU,
+    INSUFFICIENT_GPU,
     INSUFFICIENT_MEMORY,
     SELECTOR_MISMATCH,
     UNHEALTHY,
@@ -80,7 +84,8 @@ class NodeIndex:
         self._healthy = np.zeros(n, dtype=bool)
         self._schedulable = np.zeros(n, dtype=bool)
         self._ready = np.zeros(n, dtype=bool)
-        self._selector_masks: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
+        self._dev_free = np.full((n, 0), -1, dtype=np.int64)  # free milli-GPU per device, -1: no such device
+        self._selector_masks: dict[tuple, np.ndarray] = {}
         self._cpu_positive = self._mem_positive = None
         self._booked: set[int] = set()  # rows placements were booked into since the last sync
 
@@ -154,13 +159,22 @@ class NodeIndex:
         self._healthy[i] = node.healthy
         self._schedulable[i] = node.schedulable
         self._ready[i] = node.healthy and node.schedulable
+        free = node.gpu_free()
+        if len(free) > self._dev_free.shape[1]:
+            self._dev_free = np.pad(self._dev_free, ((0, 0), (0, len(free) - self._dev_free.shape[1])),
+                                    constant_values=-1)
+        if free or self._dev_free.shape[1]:
+            self._dev_free[i] = -1
+            self._dev_free[i, :len(free)] = free
 
-    def _book(self, i: int, cpu: int, memory: int) -> None:
+    def _book(self, i: int, cpu: int, memory: int, gpu: int = 0, devices: tuple[int, ...] = ()) -> None:
         self._booked.add(i)
         self._alloc_cpu[i] += cpu
         self._alloc_mem[i] += memory
         self._free_cpu[i] -= cpu
         self._free_mem[i] -= memory
+        for d in devices:
+            self._dev_free[i, d] -= gpu // len(devices)
 
     # -- placing ----------------------------------------------------------------
 
@@ -186,6 +200,8 @@ class NodeIndex:
         candidates = self._selected(task)
         feasible = candidates & (self._free_cpu >= cpu)
         feasible &= self._free_mem >= memory
+        if task.resources.gpu:
+            feasible &= self._gpu_fits(task.resources.gpu)
         used = self._share(self._alloc_cpu + cpu, self._cap_cpu, self._cpu_positive)
         used += self._share(self._alloc_mem + memory, self._cap_mem, self._mem_positive)
         if self.policy == "spread":
@@ -206,8 +222,25 @@ class NodeIndex:
         i = int(near.argmax())
         if round(score(float(masked[i])), _ROUND) != best:  # rounded down: look further
             i = next(j for j in np.flatnonzero(near).tolist() if round(score(float(masked[j])), _ROUND) == best)
-        self._book(i, cpu, memory)
-        return Placement(task.id, self._ids[i], best)
+        devices = self._devices(i, task.resources.gpu)
+        self._book(i, cpu, memory, task.resources.gpu, devices)
+        return Placement(task.id, self._ids[i], best, devices)
+
+    def _gpu_fits(self, gpu: int) -> np.ndarray:
+        """Nodes with a device holding the share, or enough free devices."""
+        if gpu < WHOLE_GPU:
+            return (self._dev_free >= gpu).any(axis=1)
+        return (self._dev_free == WHOLE_GPU).sum(axis=1) >= gpu // WHOLE_GPU
+
+    def _devices(self, i: int, gpu: int) -> tuple[int, ...]:
+        """:func:`actors.scheduling.rules.gpu_devices` on row ``i``."""
+        if gpu <= 0:
+            return ()
+        free = self._dev_free[i]
+        if gpu < WHOLE_GPU:
+            fitting = np.flatnonzero(free >= gpu)
+            return (int(fitting[np.argmin(free[fitting])]),)
+        return tuple(int(d) for d in np.flatnonzero(free == WHOLE_GPU)[:gpu // WHOLE_GPU])
 
     @staticmethod
     def _share(requested: np.ndarray, capacity: np.ndarray, positive: np.ndarray | None) -> np.ndarray:
@@ -220,13 +253,14 @@ class NodeIndex:
         return np.divide(requested, capacity, out=np.ones_like(requested), where=positive)
 
     def _selected(self, task: Task) -> np.ndarray:
-        """Ready nodes whose labels match the task's node selector (cached)."""
-        if not task.node_selector:
+        """Ready nodes whose labels match the task's node selector and node
+        affinity (cached)."""
+        if not task.node_selector and not task.node_affinity:
             return self._ready
-        key = tuple(sorted(task.node_selector.items()))
+        key = (tuple(sorted(task.node_selector.items())), task.node_affinity)
         mask = self._selector_masks.get(key)
         if mask is None:
-            mask = self._ready & self._label_match(task)
+            mask = self._ready & self._label_match(task) & self._affinity_match(task)
             self._selector_masks[key] = mask
         return mask
 
@@ -238,6 +272,12 @@ class NodeIndex:
             count=len(self._nodes),
         )
 
+    def _affinity_match(self, task: Task) -> np.ndarray:
+        if not task.node_affinity:
+            return self._ready
+        return np.fromiter((affinity.matches(task.node_affinity, node.labels) for node in self._nodes),
+                           dtype=bool, count=len(self._nodes))
+
     def _message(self, task: Task, selected: np.ndarray) -> str:
         """Why no node fits, each node counted under the first filter that
         rejects it, as ``place`` reports."""
@@ -245,7 +285,14 @@ class NodeIndex:
         counts: collections.Counter[str] = collections.Counter()
         counts[UNHEALTHY] = int((~self._healthy).sum())
         counts[UNSCHEDULABLE] = int((self._healthy & ~self._schedulable).sum())
-        counts[SELECTOR_MISMATCH] = int((self._ready & ~selected).sum())
+        if task.node_affinity:
+            by_selector = self._ready & self._label_match(task)
+            counts[SELECTOR_MISMATCH] = int((self._ready & ~by_selector).sum())
+            counts[AFFINITY_MISMATCH] = int((by_selector & ~selected).sum())
+        else:
+            counts[SELECTOR_MISMATCH] = int((self._ready & ~selected).sum())
         counts[INSUFFICIENT_CPU] = int((selected & (self._free_cpu < cpu)).sum())
         counts[INSUFFICIENT_MEMORY] = int((selected & (self._free_mem < memory)).sum())
+        if task.resources.gpu:
+            counts[INSUFFICIENT_GPU] = int((selected & ~self._gpu_fits(task.resources.gpu)).sum())
         return unschedulable_message_counts(len(self._nodes), counts)

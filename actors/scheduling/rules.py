@@ -16,7 +16,8 @@ import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from actors.domain.models import Node, Task, TaskStatus, replace
+from actors.domain import affinity
+from actors.domain.models import WHOLE_GPU, Node, Task, TaskStatus, replace
 
 Filter = Callable[[Task, Node], tuple[str, ...]]
 Score = Callable[[Task, Node], float]
@@ -26,6 +27,8 @@ UNSCHEDULABLE = "unschedulable"
 SELECTOR_MISMATCH = "didn't match node selector"
 INSUFFICIENT_CPU = "insufficient cpu"
 INSUFFICIENT_MEMORY = "insufficient memory"
+INSUFFICIENT_GPU = "insufficient gpu"
+AFFINITY_MISMATCH = "didn't match node affinity"
 
 
 def node_healthy(task: Task, node: Node) -> tuple[str, ...]:
@@ -44,19 +47,45 @@ def node_selector_matches(task: Task, node: Node) -> tuple[str, ...]:
     return ()
 
 
+def node_affinity_matches(task: Task, node: Node) -> tuple[str, ...]:
+    return () if affinity.matches(task.node_affinity, node.labels) else (AFFINITY_MISMATCH,)
+
+
+def gpu_devices(task: Task, node: Node) -> tuple[int, ...] | None:
+    """The devices ``task``'s GPU request takes on ``node``: a share the
+    device with the least free room that still holds it (the lowest-numbered
+    among equals), whole GPUs the lowest-numbered entirely free devices;
+    ``()`` without GPU, None when it does not fit."""
+    gpu = task.resources.gpu
+    if gpu <= 0:
+        return ()
+    free = node.gpu_free()
+    if gpu < WHOLE_GPU:
+        fitting = [(room, d) for d, room in enumerate(free) if room >= gpu]
+        return (min(fitting)[1],) if fitting else None
+    whole = [d for d, room in enumerate(free) if room == WHOLE_GPU]
+    count = gpu // WHOLE_GPU
+    return tuple(whole[:count]) if len(whole) >= count else None
+
+
 def resources_fit(task: Task, node: Node) -> tuple[str, ...]:
     """Capacity minus what the node's active tasks request must cover the
-    task's request; reports every resource that is short, like Kubernetes."""
+    task's request; reports every resource that is short, like Kubernetes.
+    A GPU share needs one device with that much free, whole GPUs that many
+    entirely free devices."""
     free = node.free
     reasons = []
     if task.resources.cpu > free.cpu:
         reasons.append(INSUFFICIENT_CPU)
     if task.resources.memory > free.memory:
         reasons.append(INSUFFICIENT_MEMORY)
+    if task.resources.gpu and gpu_devices(task, node) is None:
+        reasons.append(INSUFFICIENT_GPU)
     return tuple(reasons)
 
 
-FILTERS: tuple[Filter, ...] = (node_healthy, node_schedulable, node_selector_matches, resources_fit)
+FILTERS: tuple[Filter, ...] = (node_healthy, node_schedulable, node_selector_matches, node_affinity_matches,
+                               resources_fit)
 
 
 def _used_fraction(requested: int, capacity: int) -> float:
@@ -94,6 +123,8 @@ class Placement:
     task_id: str
     node_id: str
     score: float
+    devices: tuple[int, ...] = ()
+    """The node's GPU devices the task takes."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -158,7 +189,18 @@ def place(
             best, best_score = node, value
     if best is None:
         return Unschedulable(task.id, unschedulable_message(len(nodes), reasons))
-    return Placement(task.id, best.id, best_score)
+    return Placement(task.id, best.id, best_score, gpu_devices(task, best) or ())
+
+
+def with_task(node: Node, task: Task, devices: tuple[int, ...]) -> Node:
+    """``node`` with ``task`` booked on it (its GPU on ``devices``)."""
+    gpu_used = node.gpu_used
+    if devices:
+        used = list(gpu_used) + [0] * (node.gpus - len(gpu_used))
+        for d in devices:
+            used[d] += task.resources.gpu // len(devices)
+        gpu_used = tuple(used)
+    return replace(node, allocated=node.allocated + task.resources, gpu_used=gpu_used)
 
 
 def place_all(tasks: Iterable[Task], nodes: Sequence[Node], score: Score = spread_score) -> list[Decision]:
@@ -171,6 +213,5 @@ def place_all(tasks: Iterable[Task], nodes: Sequence[Node], score: Score = sprea
         decisions.append(decision)
         if isinstance(decision, Placement):
             i = position[decision.node_id]
-            node = working[i]
-            working[i] = replace(node, allocated=node.allocated + task.resources)
+            working[i] = with_task(working[i], task, decision.devices)
     return decisions

@@ -1,7 +1,8 @@
 """Records to and from JSON text, for durable backends.
 
 The stored form is the dataclass's fields as a JSON object (resources as
-``{"cpu", "memory"}``, statuses as strings); ``allocated`` and a deployment's
+``{"cpu", "memory"}``, and ``"gpu"`` when there is some; statuses as
+strings; node affinity as lists of ``[key, operator, values]``); ``allocated`` and a deployment's
 ``ready`` are derived and never stored. Decoding rejects unknown fields
 loudly: a file that does not decode is not ours to guess about. A field
 missing from the text takes the model's default, so records written before a
@@ -16,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from actors.domain.affinity import Affinity, from_lists
 from actors.domain.models import (
     Deployment,
     Node,
@@ -31,7 +33,7 @@ from actors.domain.models import (
 def _node(n: Node) -> dict[str, Any]:
     data = {
         "id": n.id,
-        "capacity": {"cpu": n.capacity.cpu, "memory": n.capacity.memory},
+        "capacity": _resources(n.capacity),
         "labels": dict(n.labels),
         "healthy": n.healthy,
         "schedulable": n.schedulable,
@@ -51,7 +53,7 @@ def _task(t: Task) -> dict[str, Any]:
         "name": t.name,
         "status": t.status.value,
         "node": t.node,
-        "resources": {"cpu": t.resources.cpu, "memory": t.resources.memory},
+        "resources": _resources(t.resources),
         "node_selector": dict(t.node_selector),
         "duration": t.duration,
         "outcome": t.outcome.value,
@@ -69,19 +71,41 @@ def _task(t: Task) -> dict[str, Any]:
         data["manifest"] = t.manifest
     if t.scheduler is not None:
         data["scheduler"] = t.scheduler
+    if t.node_affinity:
+        data["node_affinity"] = _affinity(t.node_affinity)
+    if t.gpu_devices:
+        data["gpu_devices"] = list(t.gpu_devices)
     return data
+
+
+def _resources(r: Resources) -> dict[str, int]:
+    """GPU only when there is some: records without stay as they were."""
+    if r.gpu:
+        return {"cpu": r.cpu, "memory": r.memory, "gpu": r.gpu}
+    return {"cpu": r.cpu, "memory": r.memory}
+
+
+def _affinity(affinity: Affinity) -> list:
+    return [[[r.key, r.operator, list(r.values)] for r in term] for term in affinity]
+
+
+def _read_affinity(data: dict[str, Any]) -> None:
+    if "node_affinity" in data:
+        data["node_affinity"] = from_lists(data["node_affinity"])
 
 
 def _deployment(d: Deployment) -> dict[str, Any]:
     t = d.template
     template = {
-        "resources": {"cpu": t.resources.cpu, "memory": t.resources.memory},
+        "resources": _resources(t.resources),
         "node_selector": dict(t.node_selector),
         "duration": t.duration,
         "outcome": t.outcome.value,
     }
     if t.manifest is not None:
         template["manifest"] = t.manifest
+    if t.node_affinity:
+        template["node_affinity"] = _affinity(t.node_affinity)
     data = {
         "id": d.id,
         "replicas": d.replicas,
@@ -125,6 +149,9 @@ def decode_task(text: str) -> Task:
     data["resources"] = Resources(**data["resources"])
     data["status"] = TaskStatus(data["status"])
     data["outcome"] = TaskStatus(data["outcome"])
+    _read_affinity(data)
+    if "gpu_devices" in data:
+        data["gpu_devices"] = tuple(data["gpu_devices"])
     return Task(**data)
 
 
@@ -133,5 +160,6 @@ def decode_deployment(text: str) -> Deployment:
     template = data["template"]
     template["resources"] = Resources(**template["resources"])
     template["outcome"] = TaskStatus(template["outcome"])
+    _read_affinity(template)
     data["template"] = TaskTemplate(**template)
     return Deployment(**data)

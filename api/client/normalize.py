@@ -14,7 +14,10 @@ rules, on the results and on the error messages, so the two cannot drift.
 Units as in :mod:`api.quantity`: cpu in millicores (an integer, or a quantity
 string in cores: ``"2"`` = 2000, ``"500m"`` = 500), memory in MiB (an integer,
 or a quantity string in bytes: ``"512Mi"`` = 512, ``"1G"`` = 954), rounded up;
-durations in seconds. Results are the JSON the server answers with.
+GPU in GPUs (a task's: below 1 a share of one device, ``0.5`` or ``"500m"``,
+else whole devices; a node's capacity: whole devices), shown only where
+there is some; durations in seconds. Results are the JSON the server
+answers with.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from typing import Any
 
 MAX_CPU = 10**9  # millicores
 MAX_MEMORY = 2**40  # MiB
+MAX_GPUS = 64  # devices on a node, or asked by a task
+MAX_TERMS = 16  # node affinity terms, and expressions in a term
+MAX_VALUES = 64  # values of one expression
+OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 MAX_LABELS = 64
 MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds
@@ -34,7 +41,7 @@ MAX_REPLICAS = 10_000
 MAX_DEPLOYMENT_ID = 57  # so that its tasks' '<id>-xxxxx' ids stay within 63
 DEFAULT_CAPACITY = {"cpu": 4000, "memory": 8192}  # millicores, MiB
 OUTCOMES = ("succeeded", "failed")
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity")
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 
 _ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
@@ -80,7 +87,8 @@ def node(body: Mapping[str, Any]) -> dict[str, Any]:
         raise Invalid("id", f"is required: {ID_RULE}")
     return {
         "id": valid_id(body["id"]),
-        "capacity": resources(body["capacity"], "capacity", DEFAULT_CAPACITY) if "capacity" in body else dict(DEFAULT_CAPACITY),
+        "capacity": resources(body["capacity"], "capacity", DEFAULT_CAPACITY, capacity=True) if "capacity" in body
+        else dict(DEFAULT_CAPACITY),
         "labels": labels(body["labels"]) if "labels" in body else {},
         "simulated": _bool(body["simulated"], "simulated") if "simulated" in body else True,
     }
@@ -155,13 +163,104 @@ def labels(value: object, field: str = "labels") -> dict[str, str]:
     return result
 
 
-def resources(value: object, field: str, default: Mapping[str, int]) -> dict[str, int]:
-    """``{"cpu": millicores, "memory": MiB}``; a missing one takes ``default``'s."""
+def resources(value: object, field: str, default: Mapping[str, int], capacity: bool = False) -> dict[str, Any]:
+    """``{"cpu": millicores, "memory": MiB}``, and ``"gpu"`` (GPUs) when
+    there is some; a missing one takes ``default``'s."""
     mapping = _object(value, field)
-    _only(mapping, ("cpu", "memory"), f"{field}.")
+    _only(mapping, ("cpu", "memory", "gpu"), f"{field}.")
     cpu = cpu_millicores(mapping["cpu"], f"{field}.cpu") if "cpu" in mapping else default["cpu"]
     memory = memory_mib(mapping["memory"], f"{field}.memory") if "memory" in mapping else default["memory"]
-    return {"cpu": cpu, "memory": memory}
+    result: dict[str, Any] = {"cpu": cpu, "memory": memory}
+    if "gpu" in mapping:
+        milli = gpu_devices(mapping["gpu"], f"{field}.gpu") * 1000 if capacity else gpu_milli(
+            mapping["gpu"], f"{field}.gpu")
+        if milli:
+            result["gpu"] = milli // 1000 if milli % 1000 == 0 else milli / 1000
+    return result
+
+
+def gpu_milli(value: object, field: str = "gpu") -> int:
+    """A task's GPU request in thousandths of a device."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise Invalid(field, f"must be a number of GPUs (0.5 for half of one, 2 for two) or a quantity "
+                      f"string such as '500m', not {type(value).__name__}")
+    if isinstance(value, str):
+        amount = parse_quantity(value, field)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise Invalid(field, f"must be a finite number of GPUs, not {value}")
+        amount = Fraction(value).limit_denominator(10**6)
+    else:
+        amount = Fraction(value)
+    if amount < 0:
+        raise Invalid(field, f"must not be negative, got {value}")
+    if amount > MAX_GPUS:
+        raise Invalid(field, f"must be at most {MAX_GPUS} GPUs, got {value}")
+    milli = amount * 1000
+    if amount > 1 and amount.denominator != 1:
+        raise Invalid(field, f"must be a share of one GPU (below 1) or whole GPUs, not {value}: "
+                      "a share never spans devices")
+    if milli.denominator != 1 or (0 < milli < 1):
+        raise Invalid(field, f"must be a whole number of thousandths of a GPU (0.001 at least), not {value}")
+    return int(milli)
+
+
+def gpu_devices(value: object, field: str = "gpu") -> int:
+    """A node's GPU capacity: whole devices."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 3:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_GPUS:
+        raise Invalid(field, f"must be a whole number of GPU devices from 0 to {MAX_GPUS}, not {value!r}")
+    return value
+
+
+def node_affinity(value: object, field: str = "node_affinity") -> list[list[dict[str, Any]]]:
+    """Terms (ORed) of ``{"key", "operator", "values"}`` expressions (ANDed)."""
+    if not isinstance(value, list) or len(value) > MAX_TERMS:
+        raise Invalid(field, f"must be a list of at most {MAX_TERMS} terms, each a list of "
+                      '{"key", "operator", "values"} expressions')
+    terms = []
+    for i, term in enumerate(value):
+        where = f"{field}[{i}]"
+        if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
+            raise Invalid(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
+        expressions = []
+        for j, expression in enumerate(term):
+            at = f"{where}[{j}]"
+            expression = _object(expression, at)
+            _only(expression, ("key", "operator", "values"), f"{at}.")
+            key = expression.get("key")
+            if not isinstance(key, str):
+                raise Invalid(f"{at}.key", "is required: a label key")
+            labels({key: ""}, f"{at}.key")
+            values = expression.get("values", [])
+            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                    isinstance(v, str) and len(v) <= 63 for v in values):
+                raise Invalid(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
+            operator = str(expression.get("operator"))
+            problem = _requirement_problem(operator, values)
+            if problem:
+                raise Invalid(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
+            expressions.append({"key": key, "operator": operator, "values": list(values)})
+        terms.append(expressions)
+    return terms
+
+
+def _requirement_problem(operator: str, values: list[str]) -> str | None:
+    if operator not in OPERATORS:
+        return f"operator must be one of {', '.join(OPERATORS)}, not {operator!r}"
+    if operator in ("In", "NotIn") and not values:
+        return f"values must be non-empty for {operator}"
+    if operator in ("Exists", "DoesNotExist") and values:
+        return f"values must be empty for {operator}"
+    if operator in ("Gt", "Lt"):
+        if len(values) != 1:
+            return f"values must hold exactly one integer for {operator}"
+        try:
+            int(values[0])
+        except ValueError:
+            return f"the value for {operator} must be an integer, not {values[0]!r}"
+    return None
 
 
 def cpu_millicores(value: object, field: str = "cpu") -> int:
@@ -234,7 +333,13 @@ def _template_fields(body: Mapping[str, Any], where: str) -> dict[str, Any]:
         "node_selector": labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
         "duration": duration(body.get("duration"), f"{where}duration"),
         "outcome": outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else "succeeded",
-    }
+    } | _affinity_field(body, where)
+
+
+def _affinity_field(body: Mapping[str, Any], where: str) -> dict[str, Any]:
+    terms = node_affinity(body["node_affinity"], f"{where}node_affinity") if body.get(
+        "node_affinity") is not None else []
+    return {"node_affinity": terms} if terms else {}
 
 
 def _integer(value: object, field: str, unit: str, maximum: int, from_text: Any) -> int:

@@ -58,6 +58,7 @@ def node_row(node: dict[str, Any], now: datetime.datetime, wide: bool = False) -
         row += [
             f"{node['allocated']['cpu']}m/{node['capacity']['cpu']}m",
             f"{node['allocated']['memory']}Mi/{node['capacity']['memory']}Mi",
+            _node_gpu(node),
             "true" if node["simulated"] else "false",
             _labels(node["labels"]),
         ]
@@ -65,7 +66,16 @@ def node_row(node: dict[str, Any], now: datetime.datetime, wide: bool = False) -
 
 
 NODE_HEADERS = ["NAME", "STATUS", "AGE"]
-NODE_WIDE = ["CPU", "MEMORY", "SIMULATED", "LABELS"]
+NODE_WIDE = ["CPU", "MEMORY", "GPU", "SIMULATED", "LABELS"]
+
+
+def _node_gpu(node: dict[str, Any]) -> str:
+    """``1.5/4 [1,0.5,0,0]``: GPUs in use of the devices, and each device's use."""
+    devices = node["capacity"].get("gpu", 0)
+    if not devices:
+        return NONE
+    per_device = ",".join(f"{used:g}" for used in node.get("gpu_allocation", []))
+    return f"{node['allocated'].get('gpu', 0):g}/{devices} [{per_device}]"
 
 
 def task_status(task: dict[str, Any]) -> str:
@@ -78,6 +88,7 @@ def task_row(task: dict[str, Any], now: datetime.datetime, wide: bool = False) -
         row += [
             f"{task['resources']['cpu']}m",
             f"{task['resources']['memory']}Mi",
+            _task_gpu(task),
             str(task["attempts"]),
             task["message"] or NONE,
         ]
@@ -85,7 +96,16 @@ def task_row(task: dict[str, Any], now: datetime.datetime, wide: bool = False) -
 
 
 TASK_HEADERS = ["NAME", "STATUS", "NODE", "AGE"]
-TASK_WIDE = ["CPU", "MEMORY", "ATTEMPTS", "MESSAGE"]
+TASK_WIDE = ["CPU", "MEMORY", "GPU", "ATTEMPTS", "MESSAGE"]
+
+
+def _task_gpu(task: dict[str, Any]) -> str:
+    """``0.5`` or ``2``, and the devices it holds once bound: ``2 [0,1]``."""
+    gpu = task["resources"].get("gpu", 0)
+    if not gpu:
+        return NONE
+    devices = task.get("gpu_devices")
+    return f"{gpu:g} [{','.join(map(str, devices))}]" if devices else f"{gpu:g}"
 
 
 def deployment_row(deployment: dict[str, Any], now: datetime.datetime, wide: bool = False) -> list[str]:
@@ -134,6 +154,8 @@ def describe(kind: str, obj: dict[str, Any], events: Sequence[dict[str, Any]], n
     for key, value in obj.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items()) or NONE
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value) or NONE
         elif value is None or value == "":
             value = NONE
         label = key.replace("_", " ").capitalize() + ":"

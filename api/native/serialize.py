@@ -1,5 +1,7 @@
 """Records to JSON-ready dicts: snake_case keys, RFC 3339 UTC times,
-cpu in millicores and memory in MiB as integers."""
+cpu in millicores and memory in MiB as integers, GPU in GPUs (``0.5``,
+``2``; a node's capacity in whole devices), present only where there is GPU
+(so records without show as they always have)."""
 
 from __future__ import annotations
 
@@ -25,23 +27,33 @@ def _rfc3339(seconds: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def resources(r: Resources) -> dict[str, int]:
+def gpus(milli: int) -> int | float:
+    """Milli-GPU as GPUs: 2 for 2000, 0.5 for 500."""
+    return milli // 1000 if milli % 1000 == 0 else milli / 1000
+
+
+def resources(r: Resources, with_gpu: bool = False) -> dict[str, Any]:
+    if r.gpu or with_gpu:
+        return {"cpu": r.cpu, "memory": r.memory, "gpu": gpus(r.gpu)}
     return {"cpu": r.cpu, "memory": r.memory}
 
 
 def node(n: Node) -> dict[str, Any]:
-    return {
+    shown = {
         "id": n.id,
         "healthy": n.healthy,
         "schedulable": n.schedulable,
         "simulated": n.simulated,
         "capacity": resources(n.capacity),
-        "allocated": resources(n.allocated),
+        "allocated": resources(n.allocated, with_gpu=n.capacity.gpu > 0),
         "labels": dict(n.labels),
         "last_heartbeat": rfc3339(n.last_heartbeat),
         "created_at": rfc3339(n.created_at),
         "version": n.version,
     }
+    if n.capacity.gpu:
+        shown["gpu_allocation"] = [gpus(1000 - free) for free in n.gpu_free()]
+    return shown
 
 
 def task(t: Task) -> dict[str, Any]:
@@ -67,7 +79,21 @@ def task(t: Task) -> dict[str, Any]:
         "owner": namespaces.name_of(t.owner) if t.owner is not None else None,
         "template_hash": t.template_hash,
         "version": t.version,
-    }
+    } | _task_extras(t)
+
+
+def _task_extras(t: Task) -> dict[str, Any]:
+    """What only some tasks have: node affinity, the GPU devices held."""
+    extras: dict[str, Any] = {}
+    if t.node_affinity:
+        extras["node_affinity"] = affinity(t.node_affinity)
+    if t.gpu_devices:
+        extras["gpu_devices"] = list(t.gpu_devices)
+    return extras
+
+
+def affinity(terms) -> list[list[dict[str, Any]]]:
+    return [[{"key": r.key, "operator": r.operator, "values": list(r.values)} for r in term] for term in terms]
 
 
 def event(e) -> dict[str, Any]:
@@ -85,12 +111,15 @@ def event(e) -> dict[str, Any]:
 
 
 def template(t: TaskTemplate) -> dict[str, Any]:
-    return {
+    shown = {
         "resources": resources(t.resources),
         "node_selector": dict(t.node_selector),
         "duration": t.duration,
         "outcome": t.outcome.value,
     }
+    if t.node_affinity:
+        shown["node_affinity"] = affinity(t.node_affinity)
+    return shown
 
 
 def deployment(d: Deployment) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from actors.domain import affinity
 from actors.domain.errors import ValidationError
 from actors.domain.models import (
     DEFAULT_CAPACITY,
@@ -26,7 +27,7 @@ from actors.domain.models import (
     TaskTemplate,
 )
 from actors.domain.rollout import MAX_DEPLOYMENT_ID
-from api.quantity import cpu_millicores, memory_mib
+from api.quantity import cpu_millicores, gpu_devices, gpu_milli, memory_mib
 
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 _ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
@@ -39,7 +40,9 @@ MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
 MAX_REPLICAS = 10_000
 MAX_BATCH = 1000  # tasks in one POST /tasks
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity")
+MAX_TERMS = 16  # node affinity terms, and expressions in a term
+MAX_VALUES = 64  # values of one expression
 
 
 def valid_id(value: object, field: str = "id") -> str:
@@ -116,12 +119,50 @@ def labels(value: object, field: str = "labels") -> dict[str, str]:
     return result
 
 
-def resources(value: object, field: str, default: Resources) -> Resources:
+def resources(value: object, field: str, default: Resources, capacity: bool = False) -> Resources:
+    """cpu, memory and gpu: a task's gpu in GPUs (0.5, 2), a node's capacity
+    in whole devices (see :mod:`api.quantity`); milli-GPU inside."""
     mapping = _object(value, field)
-    _only(mapping, ("cpu", "memory"), f"{field}.")
+    _only(mapping, ("cpu", "memory", "gpu"), f"{field}.")
     cpu = cpu_millicores(mapping["cpu"], f"{field}.cpu") if "cpu" in mapping else default.cpu
     memory = memory_mib(mapping["memory"], f"{field}.memory") if "memory" in mapping else default.memory
-    return Resources(cpu=cpu, memory=memory)
+    gpu = default.gpu
+    if "gpu" in mapping:
+        gpu = gpu_devices(mapping["gpu"], f"{field}.gpu") * 1000 if capacity else gpu_milli(mapping["gpu"], f"{field}.gpu")
+    return Resources(cpu=cpu, memory=memory, gpu=gpu)
+
+
+def node_affinity(value: object, field: str = "node_affinity") -> affinity.Affinity:
+    """Required node affinity: a list of terms (ORed), each a list of
+    ``{"key", "operator", "values"}`` expressions (ANDed)."""
+    if not isinstance(value, list) or len(value) > MAX_TERMS:
+        raise ValidationError(field, f"must be a list of at most {MAX_TERMS} terms, each a list of "
+                              "{\"key\", \"operator\", \"values\"} expressions")
+    terms = []
+    for i, term in enumerate(value):
+        where = f"{field}[{i}]"
+        if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
+            raise ValidationError(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
+        requirements = []
+        for j, expression in enumerate(term):
+            at = f"{where}[{j}]"
+            expression = _object(expression, at)
+            _only(expression, ("key", "operator", "values"), f"{at}.")
+            key = expression.get("key")
+            if not isinstance(key, str):
+                raise ValidationError(f"{at}.key", "is required: a label key")
+            labels({key: ""}, f"{at}.key")
+            values = expression.get("values", [])
+            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                    isinstance(v, str) and len(v) <= 63 for v in values):
+                raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
+            requirement = affinity.Requirement(key, str(expression.get("operator")), tuple(values))
+            problem = affinity.check(requirement)
+            if problem:
+                raise ValidationError(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
+            requirements.append(requirement)
+        terms.append(tuple(requirements))
+    return tuple(terms)
 
 
 def node_spec(body: Mapping[str, Any]) -> NodeSpec:
@@ -130,7 +171,8 @@ def node_spec(body: Mapping[str, Any]) -> NodeSpec:
         raise ValidationError("id", f"is required: {ID_RULE}")
     return NodeSpec(
         id=valid_id(body["id"]),
-        capacity=resources(body["capacity"], "capacity", DEFAULT_CAPACITY) if "capacity" in body else DEFAULT_CAPACITY,
+        capacity=resources(body["capacity"], "capacity", DEFAULT_CAPACITY, capacity=True) if "capacity" in body
+        else DEFAULT_CAPACITY,
         labels=labels(body["labels"]) if "labels" in body else {},
         simulated=_bool(body["simulated"], "simulated") if "simulated" in body else True,
     )
@@ -179,6 +221,7 @@ def task_spec(body: Mapping[str, Any]) -> TaskSpec:
         node_selector=template.node_selector,
         duration=template.duration,
         outcome=template.outcome,
+        node_affinity=template.node_affinity,
     )
 
 
@@ -214,6 +257,8 @@ def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:
         node_selector=labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
         duration=duration(body.get("duration"), f"{where}duration"),
         outcome=outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
+        node_affinity=node_affinity(body["node_affinity"], f"{where}node_affinity")
+        if body.get("node_affinity") is not None else (),
     )
 
 

@@ -44,7 +44,7 @@ def test_get_prints_kubectl_tables(cluster):
     assert [line.split()[0] for line in lines[1:]] == ["edge-1", "node-a1", "node-a2", "node-b1", "node-b2"]
     code, out, _ = run(cluster, "get", "tasks", "-o", "wide")
     header, *rows = out.splitlines()
-    assert header.split() == ["NAME", "STATUS", "NODE", "AGE", "CPU", "MEMORY", "ATTEMPTS", "MESSAGE"]
+    assert header.split() == ["NAME", "STATUS", "NODE", "AGE", "CPU", "MEMORY", "GPU", "ATTEMPTS", "MESSAGE"]
     too_big = next(r for r in rows if r.startswith("too-big"))
     assert too_big.split()[1:3] == ["Pending", "<none>"]
     assert "nodes available" in too_big

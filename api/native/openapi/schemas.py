@@ -134,8 +134,40 @@ def _schemas() -> dict[str, Any]:
         # Input: what clients send.
         "ResourcesInput": {
             "type": "object",
-            "properties": {"cpu": cpu, "memory": memory},
+            "properties": {"cpu": cpu, "memory": memory, "gpu": {
+                "description": "GPUs: below 1 a share of one device (0.5, or a quantity such as \"500m\"), else "
+                "whole devices (2). 1.5 is refused: a share never spans devices.",
+                "oneOf": [
+                    {"type": "integer", "minimum": 0, "maximum": 64},
+                    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "multipleOf": 0.001},
+                    {"type": "string", "pattern": "^([0-9]|[1-5][0-9]|6[0-4]|[1-9][0-9]{0,2}m)$"},
+                ],
+            }},
             "additionalProperties": False,
+        },
+        "CapacityInput": {
+            "type": "object",
+            "properties": {"cpu": cpu, "memory": memory, "gpu": {
+                "type": "integer", "minimum": 0, "maximum": 64, "description": "Whole GPU devices (default 0)."}},
+            "additionalProperties": False,
+        },
+        "NodeAffinity": {
+            "type": "array",
+            "description": "Required node affinity: terms (ORed) of expressions (ANDed), with Kubernetes' operators.",
+            "maxItems": 16,
+            "items": {"type": "array", "minItems": 1, "maxItems": 16, "items": {"oneOf": [
+                {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
+                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["In", "NotIn"]},
+                                "values": {"type": "array", "minItems": 1, "maxItems": 64,
+                                           "items": {"type": "string", "maxLength": 63}}}},
+                {"type": "object", "required": ["key", "operator"], "additionalProperties": False,
+                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Exists", "DoesNotExist"]},
+                                "values": {"type": "array", "maxItems": 0}}},
+                {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
+                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Gt", "Lt"]},
+                                "values": {"type": "array", "minItems": 1, "maxItems": 1,
+                                           "items": {"type": "string", "pattern": "^-?[0-9]{1,18}$"}}}},
+            ]}},
         },
         "Labels": {
             "type": "object",
@@ -150,7 +182,7 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "id": {"type": "string", "pattern": ID_PATTERN},
                 "capacity": {
-                    **_ref("ResourcesInput"),
+                    **_ref("CapacityInput"),
                     "description": "Defaults to cpu 4000 (millicores), memory 8192 (MiB); "
                     "a missing one keeps its default.",
                 },
@@ -187,6 +219,7 @@ def _schemas() -> dict[str, Any]:
                 },
                 "resources": {**_ref("ResourcesInput"), "description": "Requests; default 0."},
                 "node_selector": {**_ref("Labels"), "description": "Labels a node must have."},
+                "node_affinity": {**_ref("NodeAffinity"), "type": ["array", "null"]},
                 "duration": {
                     "type": ["number", "null"],
                     "minimum": 0,
@@ -220,9 +253,10 @@ def _schemas() -> dict[str, Any]:
         # Output: what the server answers.
         "Resources": {
             "type": "object",
-            "description": "cpu in millicores, memory in MiB.",
+            "description": "cpu in millicores, memory in MiB, gpu in GPUs (only where there is GPU).",
             "required": ["cpu", "memory"],
-            "properties": {"cpu": {"type": "integer", "minimum": 0}, "memory": {"type": "integer", "minimum": 0}},
+            "properties": {"cpu": {"type": "integer", "minimum": 0}, "memory": {"type": "integer", "minimum": 0},
+                           "gpu": {"type": "number", "minimum": 0}},
             "additionalProperties": False,
         },
         "StringMap": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -246,6 +280,8 @@ def _schemas() -> dict[str, Any]:
                 "last_heartbeat": time,
                 "created_at": time,
                 "version": version,
+                "gpu_allocation": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
+                                   "description": "A node with GPUs: the GPUs in use on each device, in order."},
             },
             "additionalProperties": False,
         },
@@ -276,6 +312,9 @@ def _schemas() -> dict[str, Any]:
                 "version": version,
                 "owner": {"type": ["string", "null"], "description": "The deployment that made it, if any."},
                 "template_hash": {"type": ["string", "null"], "description": "Which template of its deployment."},
+                "node_affinity": _ref("NodeAffinity"),
+                "gpu_devices": {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                "description": "The devices of its node its GPU request holds."},
             },
             "additionalProperties": False,
         },
@@ -330,6 +369,7 @@ def _deployment_schemas() -> dict[str, Any]:
         "properties": {
             "resources": _ref("ResourcesInput"),
             "node_selector": _ref("Labels"),
+            "node_affinity": {**_ref("NodeAffinity"), "type": ["array", "null"]},
             "duration": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION},
             "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         },

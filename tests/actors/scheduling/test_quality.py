@@ -145,7 +145,7 @@ def test_a_right_placement_has_no_violations():
         (
             [node("n1", used=(300, 0))],  # the datastore's allocation disagrees with the tasks
             [make_task("t1", 100, status=RUNNING, node="n1")],
-            ["node n1: allocated Resources(cpu=300, memory=0) but its tasks request Resources(cpu=100, memory=0)"],
+            ["node n1: allocated Resources(cpu=300, memory=0, gpu=0) but its tasks request Resources(cpu=100, memory=0, gpu=0)"],
         ),
     ],
 )

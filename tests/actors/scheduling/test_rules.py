@@ -22,6 +22,7 @@ from actors.scheduling.rules import (
     binpack_score,
     node_healthy,
     node_schedulable,
+    node_affinity_matches,
     node_selector_matches,
     place,
     place_all as pure_place_all,
@@ -29,6 +30,7 @@ from actors.scheduling.rules import (
     spread_score,
     unschedulable_message,
 )
+from actors.domain.affinity import Requirement
 from actors.scheduling.node_index import NodeIndex
 from tests.helpers import make_node, make_task
 
@@ -97,7 +99,7 @@ def test_resources_fit(request_, capacity, allocated, expected):
 
 
 def test_filters_run_in_the_documented_order():
-    assert FILTERS == (node_healthy, node_schedulable, node_selector_matches, resources_fit)
+    assert FILTERS == (node_healthy, node_schedulable, node_selector_matches, node_affinity_matches, resources_fit)
 
 
 # --- scores ------------------------------------------------------------------
@@ -424,6 +426,8 @@ def test_the_index_knows_only_the_policies_it_can_vectorise():
 
 
 _resources = st.sampled_from([0, 1, 7, 100, 250, 333, 500, 1000, 1024, 4000])
+_AFFINITIES = [(), (), ((Requirement("zone", "In", ("a",)),), (Requirement("disk", "Exists"),)),
+               ((Requirement("zone", "NotIn", ("a",)), Requirement("disk", "DoesNotExist")),)]
 _labels = st.sampled_from([{}, {"zone": "a"}, {"zone": "b"}, {"zone": "a", "disk": "ssd"}])
 
 
@@ -434,16 +438,20 @@ def _clusters(draw):
     for i in range(count):
         cpu = draw(st.sampled_from([0, 1, 1000, 1500, 3000, 4000, 64000]))
         memory = draw(st.sampled_from([0, 1, 1024, 3000, 8192]))
+        gpus = draw(st.sampled_from([0, 0, 1, 2, 4, 8]))
         nodes.append(make_node(
-            f"n{i:02d}", cpu=cpu, memory=memory, labels=draw(_labels),
+            f"n{i:02d}", cpu=cpu, memory=memory, gpus=gpus, labels=draw(_labels),
             healthy=draw(st.booleans()) or draw(st.booleans()), schedulable=draw(st.booleans()) or draw(st.booleans()),
+            gpu_used=tuple(draw(st.sampled_from([0, 0, 300, 500, 750, 1000])) for _ in range(gpus)),
         ))
         if draw(st.booleans()):
             allocated = Resources(draw(st.integers(0, cpu)), draw(st.integers(0, memory)))
             nodes[-1] = dataclasses.replace(nodes[-1], allocated=allocated)
     tasks = [
         make_task(f"t{j}", cpu=draw(_resources), memory=draw(_resources),
-                  node_selector=draw(st.sampled_from([{}, {}, {"zone": "a"}, {"disk": "ssd"}])))
+                  gpu=draw(st.sampled_from([0, 0, 0, 250, 500, 700, 1000, 2000, 4000])),
+                  node_selector=draw(st.sampled_from([{}, {}, {"zone": "a"}, {"disk": "ssd"}])),
+                  node_affinity=draw(st.sampled_from(_AFFINITIES)))
         for j in range(draw(st.integers(min_value=0, max_value=25)))
     ]
     return draw(st.permutations(nodes)), tasks

@@ -5,7 +5,10 @@ import pytest
 
 from actors.store import codec
 from actors.domain.models import Deployment, Node, Resources, Task, TaskStatus
+from actors.domain.affinity import Requirement
 from tests.helpers import make_deployment, make_node, make_task, make_template
+
+AFFINITY = ((Requirement("zone", "In", ("a", "b")), Requirement("gpu", "Exists")), (Requirement("rank", "Gt", ("3",)),))
 
 DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.decode_deployment}
 
@@ -19,6 +22,9 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                   duration=3.5, outcome=TaskStatus.FAILED, attempts=2, message="why", created_at=1.0,
                   scheduled_at=2.0, started_at=3.0, finished_at=None, version=9),
         make_task("t2"),
+        make_task("gpu", resources=Resources(1000, 64, 500), node="n1", status=TaskStatus.RUNNING, gpu_devices=(3,),
+                  node_affinity=AFFINITY),
+        make_node("g", capacity=Resources(8000, 1024, 8000), labels={"nvidia.com/gpu.product": "T4"}),
         make_task("web-x7k2q", owner="web", template_hash="0123456789"),
         make_task("api", manifest={"metadata": {"name": "api", "labels": {"app": "api"}},
                                    "spec": {"containers": [{"name": "main", "image": "nginx"}]}}),
@@ -26,6 +32,7 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                         template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
                                                outcome=TaskStatus.FAILED)),
         make_deployment("empty", replicas=0),
+        make_deployment("gpu", template=make_template(cpu=100, gpu=2000, node_affinity=AFFINITY)),
         make_deployment("kube", manifest={"metadata": {"name": "kube"}, "spec": {"replicas": 2}},
                         template=make_template(cpu=100, manifest={"metadata": {"labels": {"app": "kube"}},
                                                                   "spec": {"containers": [{"name": "c"}]}})),
@@ -37,7 +44,8 @@ def test_records_round_trip(record):
 
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
-    [(Node, make_node(annotations={"a": "b"}), {"allocated"}), (Task, make_task(manifest={"spec": {}}, scheduler="mine"), set()),
+    [(Node, make_node(annotations={"a": "b"}), {"allocated", "gpu_used"}),
+     (Task, make_task(manifest={"spec": {}}, scheduler="mine", gpu_devices=(1,), node_affinity=AFFINITY), set()),
      (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):

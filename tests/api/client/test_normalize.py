@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.domain import models, rollout
+from actors.domain import affinity, models, rollout
 from actors.domain.errors import ValidationError
 from api import quantity
 from api.client import normalize
@@ -30,7 +30,8 @@ def server(kind: str, body: dict[str, Any]) -> Any:
             spec = validation.task_spec(body)
             return {"id": spec.id, "name": spec.name, "resources": serialize.resources(spec.resources),
                     "node_selector": dict(spec.node_selector), "duration": spec.duration,
-                    "outcome": spec.outcome.value}
+                    "outcome": spec.outcome.value} | (
+                {"node_affinity": serialize.affinity(spec.node_affinity)} if spec.node_affinity else {})
         spec = validation.deployment_spec(body)
         return {"id": spec.id, "replicas": spec.replicas, "template": serialize.template(spec.template)}
     except ValidationError as exc:
@@ -47,6 +48,9 @@ def client(kind: str, body: dict[str, Any]) -> Any:
 def test_the_limits_are_the_servers():
     assert normalize.MAX_CPU == quantity.MAX_CPU
     assert normalize.MAX_MEMORY == quantity.MAX_MEMORY
+    assert normalize.MAX_GPUS == quantity.MAX_GPUS
+    assert (normalize.MAX_TERMS, normalize.MAX_VALUES) == (validation.MAX_TERMS, validation.MAX_VALUES)
+    assert normalize.OPERATORS == affinity.OPERATORS
     assert normalize.MAX_LABELS == validation.MAX_LABELS
     assert normalize.MAX_NAME == validation.MAX_NAME
     assert normalize.MAX_DURATION == validation.MAX_DURATION
@@ -79,6 +83,29 @@ CASES = [
     ("node", {"id": "n1", "capacity": {"memory": "2000000Ei"}}),
     ("node", {"id": "n1", "capacity": {"memory": "1" * 65}}),
     ("node", {"id": "n1", "capacity": {"gpu": 1}}),
+    ("node", {"id": "n1", "capacity": {"gpu": "8"}}),
+    ("node", {"id": "n1", "capacity": {"gpu": 0.5}}),
+    ("node", {"id": "n1", "capacity": {"gpu": 65}}),
+    ("node", {"id": "n1", "capacity": {"tpu": 1}}),
+    ("task", {"id": "t1", "resources": {"gpu": 0.5}}),
+    ("task", {"id": "t1", "resources": {"gpu": "250m"}}),
+    ("task", {"id": "t1", "resources": {"gpu": 2}}),
+    ("task", {"id": "t1", "resources": {"gpu": 0}}),
+    ("task", {"id": "t1", "resources": {"gpu": 1.5}}),
+    ("task", {"id": "t1", "resources": {"gpu": 0.0001}}),
+    ("task", {"id": "t1", "resources": {"gpu": float("nan")}}),
+    ("task", {"id": "t1", "resources": {"gpu": [1]}}),
+    ("task", {"id": "t1", "node_affinity": [[{"key": "zone", "operator": "In", "values": ["a", "b"]}],
+                                           [{"key": "rank", "operator": "Gt", "values": ["3"]}]]}),
+    ("task", {"id": "t1", "node_affinity": []}),
+    ("task", {"id": "t1", "node_affinity": [[]]}),
+    ("task", {"id": "t1", "node_affinity": [[{"key": "k", "operator": "Near", "values": []}]]}),
+    ("task", {"id": "t1", "node_affinity": [[{"key": "k", "operator": "Exists", "values": ["x"]}]]}),
+    ("task", {"id": "t1", "node_affinity": [[{"key": "k", "operator": "Lt", "values": ["x"]}]]}),
+    ("task", {"id": "t1", "node_affinity": [[{"key": "bad key", "operator": "Exists"}]]}),
+    ("task", {"id": "t1", "node_affinity": [[{"operator": "Exists"}]]}),
+    ("deployment", {"id": "web", "template": {"resources": {"gpu": 1}, "node_affinity": [
+        [{"key": "nvidia.com/gpu.product", "operator": "In", "values": ["T4"]}]]}}),
     ("node", {"id": "n1", "capacity": []}),
     ("node", {"id": "n1", "labels": {"-bad": "x"}}),
     ("node", {"id": "n1", "labels": {"ok": "not ok"}}),
@@ -134,7 +161,12 @@ _quantity_text = st.from_regex(
     r"\+?([0-9]{1,25}(\.[0-9]{0,6})?|\.[0-9]{1,6})(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?", fullmatch=True
 )
 _quantity = _quantity_text | st.integers(-10, 2**41) | st.sampled_from(["", "1.5.2", "5 m", "1e3", "0x10", "-1"]) | _json
-_resources = st.fixed_dictionaries({}, optional={"cpu": _quantity, "memory": _quantity, "gpu": _json}) | _json
+_gpu = st.sampled_from([0, 1, 2, 0.5, 0.25, 1.5, 65, "500m", "2", "1500m", "x", -1]) | _json
+_resources = st.fixed_dictionaries({}, optional={"cpu": _quantity, "memory": _quantity, "gpu": _gpu}) | _json
+_expression = st.fixed_dictionaries({"key": st.sampled_from(["zone", "rank", "bad key"]) | _json}, optional={
+    "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Near"]) | _json,
+    "values": st.lists(st.sampled_from(["a", "3", "x"]), max_size=2) | _json}) | _json
+_affinity = st.lists(st.lists(_expression, max_size=2), max_size=2) | _json
 _id = (
     st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,66}[a-z0-9])?", fullmatch=True)
     | st.sampled_from(["", "A", "a_b", "-a", "a-", "a" * 57, "a" * 58, "a" * 63, "a" * 64, "é"])
@@ -145,7 +177,8 @@ _label_value = st.from_regex(r"[A-Za-z0-9_.-]{0,6}", fullmatch=True) | _json
 _labels = st.dictionaries(_label_key, _label_value, max_size=4) | _json
 _duration = st.none() | st.integers(-5, 10**10) | st.floats() | _json
 _outcome = st.sampled_from(["succeeded", "failed", "pending", "SUCCEEDED"]) | _json
-_template_fields = {"resources": _resources, "node_selector": _labels, "duration": _duration, "outcome": _outcome}
+_template_fields = {"resources": _resources, "node_selector": _labels, "duration": _duration, "outcome": _outcome,
+                    "node_affinity": _affinity}
 _template = st.fixed_dictionaries({}, optional={**_template_fields, "id": _json}) | _json
 _extra = {"zzz": _json}
 

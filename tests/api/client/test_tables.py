@@ -41,4 +41,16 @@ def test_a_pending_task_row_says_none_for_its_node():
     task = {"id": "t1", "status": "pending", "node": None, "created_at": "2026-01-02T11:59:00Z",
             "resources": {"cpu": 500, "memory": 64}, "attempts": 0, "message": ""}
     assert tables.task_row(task, NOW) == ["t1", "Pending", "<none>", "60s"]
-    assert tables.task_row(task, NOW, wide=True)[4:] == ["500m", "64Mi", "0", "<none>"]
+    assert tables.task_row(task, NOW, wide=True)[4:] == ["500m", "64Mi", "<none>", "0", "<none>"]
+
+
+def test_gpu_columns_show_the_request_the_devices_and_each_devices_use():
+    task = {"id": "t1", "status": "running", "node": "g", "created_at": "2026-01-02T11:59:00Z",
+            "resources": {"cpu": 500, "memory": 64, "gpu": 0.5}, "attempts": 1, "message": "", "gpu_devices": [2]}
+    assert tables.task_row(task, NOW, wide=True)[6] == "0.5 [2]"
+    node = {"id": "g", "healthy": True, "schedulable": True, "simulated": True, "created_at": "2026-01-02T11:59:00Z",
+            "capacity": {"cpu": 8000, "memory": 1024, "gpu": 4}, "allocated": {"cpu": 500, "memory": 64, "gpu": 1.5},
+            "gpu_allocation": [1, 0, 0.5, 0], "labels": {}}
+    assert tables.node_row(node, NOW, wide=True)[5] == "1.5/4 [1,0,0.5,0]"
+    assert tables.node_row({**node, "capacity": {"cpu": 1, "memory": 1}}, NOW, wide=True)[5] == "<none>"
+    assert "Gpu allocation:  1, 0, 0.5, 0" in tables.describe("node", node, [], NOW)
