@@ -58,6 +58,7 @@ from actors.domain.models import (
     Resources,
     Task,
     TaskStatus,
+    gpu_kind,
     replace,
 )
 from actors.domain.views import ClusterView, DeploymentView
@@ -94,6 +95,7 @@ class Datastore:
         self._next_order = 0
         self._allocated: dict[str, Resources] = {}
         self._gpu_used: dict[str, dict[int, int]] = {}  # node id -> device -> milli-GPU its active tasks hold
+        self._gpu_kinds: dict[str, collections.Counter[int]] = {}  # node id -> GPU task kind -> active tasks
         self._active_by_node: dict[str, set[str]] = {}
         self._node_changed: dict[str, int] = {}  # node id -> revision its record or allocation last changed, oldest first
         self._sick: set[str] = set()  # ids of unhealthy nodes
@@ -502,9 +504,11 @@ class Datastore:
         allocated = self._allocated.get(node.id, NO_RESOURCES)
         devices = self._gpu_used.get(node.id)
         gpu_used = tuple(devices.get(d, 0) for d in range(max(node.gpus, max(devices) + 1))) if devices else ()
-        if allocated == node.allocated and gpu_used == node.gpu_used:
+        kinds = self._gpu_kinds.get(node.id)
+        gpu_kinds = tuple(sorted(kinds.items())) if kinds else ()
+        if allocated == node.allocated and gpu_used == node.gpu_used and gpu_kinds == node.gpu_kinds:
             return node
-        return replace(node, allocated=allocated, gpu_used=gpu_used)
+        return replace(node, allocated=allocated, gpu_used=gpu_used, gpu_kinds=gpu_kinds)
 
     def _with_ready(self, deployment: Deployment) -> Deployment:
         ready = self._running_owned.get(deployment.id, 0)
@@ -632,6 +636,7 @@ class Datastore:
                 each = task.resources.gpu // len(task.gpu_devices)
                 for d in task.gpu_devices:
                     devices[d] = devices.get(d, 0) + each
+                self._gpu_kinds.setdefault(task.node, collections.Counter())[gpu_kind(task.resources.gpu)] += 1
             self._node_touched(task.node)
 
     def _unindex(self, task: Task, same_hold: bool = False) -> None:
@@ -662,6 +667,13 @@ class Datastore:
                         del devices[d]
                 if not devices:
                     del self._gpu_used[task.node]
+                kinds = self._gpu_kinds[task.node]
+                kinds[gpu_kind(task.resources.gpu)] -= 1
+                kinds += collections.Counter()  # drops the kinds that reached 0
+                if kinds:
+                    self._gpu_kinds[task.node] = kinds
+                else:
+                    del self._gpu_kinds[task.node]
             self._node_touched(task.node)
 
 

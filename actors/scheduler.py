@@ -2,10 +2,13 @@
 
 The controller asks it with the pending tasks and the nodes it saw, and gets
 one decision per task. The rule is the pure functions of
-:mod:`actors.scheduling.rules`; the scheduler applies it with a
-:class:`actors.scheduling.node_index.NodeIndex`, its working copy of the nodes, brought
-up to date with what changed at every ask (so a restarted scheduler only
-rebuilds it). The scheduler asks nobody.
+:mod:`actors.scheduling.rules`; the scheduler applies ``spread`` and
+``binpack`` with a :class:`actors.scheduling.node_index.NodeIndex`, its
+working copy of the nodes, brought up to date with what changed at every ask
+(so a restarted scheduler only rebuilds it), and a plug-in policy
+(:mod:`actors.scheduling.policies`: the paper's six, or a user's) with a
+:class:`actors.scheduling.plugin_index.PluginIndex`, the code the placement
+experiment runs. The scheduler asks nobody.
 """
 
 from __future__ import annotations
@@ -18,24 +21,36 @@ import pykka
 
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task
+from actors.scheduling import policies
 from actors.scheduling.node_index import NodeIndex
+from actors.scheduling.plugin_index import PluginIndex
 from actors.scheduling.rules import DEFAULT_POLICY, POLICIES, Decision, Placement
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
 
 
+def known_policies() -> list[str]:
+    """Every policy ``--policy`` may name: the index's and the plug-ins
+    registered so far."""
+    return [*POLICIES, *sorted(policies.POLICIES)]
+
+
 class Scheduler:
-    def __init__(self, policy: str = DEFAULT_POLICY) -> None:
-        if policy not in POLICIES:
-            raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(POLICIES)}")
+    def __init__(self, policy: str = DEFAULT_POLICY, seed: int = 0) -> None:
+        if policy not in POLICIES and policy not in policies.POLICIES:
+            raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(known_policies())}")
         self.policy = policy
-        self._index = NodeIndex(policy)
+        self._index = NodeIndex(policy) if policy in POLICIES else None
+        self._plugin = PluginIndex(policy, seed) if self._index is None else None
 
     def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
         """One decision per task, in order; later tasks see what earlier ones took."""
-        self._index.sync(nodes)
-        decisions = self._index.place_all(tasks)
+        if self._index is not None:
+            self._index.sync(nodes)
+            decisions = self._index.place_all(tasks)
+        else:
+            decisions = self._plugin.place_all(tasks, nodes)
         if logger.isEnabledFor(logging.DEBUG):
             for decision in decisions:
                 if isinstance(decision, Placement):

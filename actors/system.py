@@ -65,6 +65,8 @@ class Settings:
     node_timeout: float = 40.0
     """Seconds without a heartbeat before a non-simulated node is unhealthy."""
     policy: str = DEFAULT_POLICY
+    seed: int = 0
+    """Seeds a plug-in policy's random choices (tie order, ``random``'s picks)."""
     clock: Callable[[], float] = time.time
     """Seconds since the epoch; inject another to drive time in tests."""
     start_timer: bool = True
@@ -201,7 +203,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
 
         datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
-        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy))
+        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy, settings.seed))
         # The kubelet and the controller call each other (by tell): each
         # gets the other's handle through a late-bound callable.
         handles: dict[str, Handle] = {}

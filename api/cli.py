@@ -15,7 +15,9 @@ import pykka
 
 from actors import Settings, start_control_plane
 from actors.domain.errors import StoreError
-from actors.scheduling.rules import DEFAULT_POLICY, POLICIES
+from actors.scheduler import known_policies
+from actors.scheduling import policies
+from actors.scheduling.rules import DEFAULT_POLICY
 from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
 from api.client import kubeconfig as kubeconfig_module
@@ -97,8 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--leader-ttl", type=_positive, default=5.0, metavar="SECONDS",
                        help="with an etcd store: seconds of the leader election lease; when the leading "
                             "process dies another takes over within two of these (default 5)")
-    serve.add_argument("--policy", default=DEFAULT_POLICY, choices=sorted(POLICIES),
-                       help=f"scoring policy (default {DEFAULT_POLICY})")
+    serve.add_argument("--policy", default=DEFAULT_POLICY, metavar="POLICY",
+                       help=f"placement policy: {', '.join(known_policies())}, or one a --policy-module "
+                            f"registers (default {DEFAULT_POLICY})")
+    serve.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
+                       help="load a policy class of your own (repeatable); --policy then names it")
+    serve.add_argument("--seed", type=int, default=0,
+                       help="seeds a plug-in policy's random choices: its tie order, random's picks (default 0)")
     serve.add_argument("--threads", type=_positive_int, default=8, help="HTTP worker threads (default 8)")
     serve.add_argument("--max-watches", type=_positive_int, default=None, metavar="N",
                        help="event streams open at once, each holding a thread (default: half of --threads)")
@@ -117,6 +124,16 @@ def _loopback(host: str) -> bool:
 
 
 def serve(args: argparse.Namespace) -> int:
+    try:
+        for spec in args.policy_module:
+            policies.load(spec)
+    except policies.PolicyError as exc:
+        print(f"orchestrator: {exc}", file=sys.stderr)
+        return 2
+    if args.policy not in known_policies():
+        print(f"orchestrator: no policy '{args.policy}'; choose one of {', '.join(known_policies())}",
+              file=sys.stderr)
+        return 2
     tokens = None
     if args.token_file:
         try:
@@ -140,6 +157,7 @@ def serve(args: argparse.Namespace) -> int:
         control_plane = start_control_plane(
             Settings(
                 reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy,
+                seed=args.seed,
                 event_capacity=args.max_events, leader_ttl=args.leader_ttl,
             ),
             backend,

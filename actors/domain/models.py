@@ -42,6 +42,11 @@ GPU_MODEL_LABEL = "nvidia.com/gpu.product"
 """The node label naming its GPUs' model (NVIDIA's GPU feature discovery
 sets it on real clusters); what a task's accepted models select."""
 WHOLE_GPU = 1000  # milli-GPU in a device
+
+
+def gpu_kind(gpu: int) -> int:
+    """A GPU request's kind: 0 for a share of one device, else its devices."""
+    return 0 if gpu < WHOLE_GPU else gpu // WHOLE_GPU
 DEFAULT_CAPACITY = Resources(cpu=4000, memory=8192)
 
 
@@ -71,6 +76,10 @@ class Node:
     gpu_used: tuple[int, ...] = ()
     """Derived like ``allocated``: the milli-GPU in use on each of its
     devices (empty when none is, or it has no GPU)."""
+    gpu_kinds: tuple[tuple[int, int], ...] = ()
+    """Derived too: how many active GPU tasks of each kind it runs, as
+    ``(kind, count)`` pairs; a kind is 0 for a share of one device, else the
+    number of whole devices (what ``gpu-clustering`` groups by)."""
 
     @property
     def free(self) -> Resources:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -41,11 +41,14 @@ class TypicalTasks:
     coverage: float  # the share of the workload's tasks they cover
 
 
-def typical_tasks(requests: Iterable[Request], coverage: float = COVERAGE) -> TypicalTasks:
-    """The most frequent shapes until they cover ``coverage`` of the tasks;
-    among shapes equally frequent, the larger (cpu, share, count, models)
-    first."""
-    counts = collections.Counter(Request(r.cpu, 0, r.count, r.share, r.models) for r in requests)
+def typical_tasks(requests: Iterable[Request] | Mapping[Request, int], coverage: float = COVERAGE) -> TypicalTasks:
+    """The most frequent shapes until they cover ``coverage`` of the tasks
+    (given one by one, or as how many of each); among shapes equally
+    frequent, the larger (cpu, share, count, models) first."""
+    counts: collections.Counter[Request] = collections.Counter()
+    pairs = requests.items() if isinstance(requests, Mapping) else ((r, 1) for r in requests)
+    for r, n in pairs:
+        counts[Request(r.cpu, 0, r.count, r.share, r.models)] += n
     total = sum(counts.values())
     if not total:
         return TypicalTasks((), (), 0.0)

@@ -30,10 +30,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from actors.domain import namespaces
+from actors.domain import affinity, namespaces
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task, TaskStatus
-from api.quantity import cpu_millicores, memory_mib
+from api.quantity import cpu_millicores, gpu_milli, memory_mib
 
 DEFAULT_NAMESPACE = namespaces.DEFAULT
 DEFAULT_SCHEDULER = "default-scheduler"
@@ -47,6 +47,12 @@ OUTCOME_ANNOTATION = "orchestrator.dev/outcome"
 IMAGE = "orchestrator.dev/simulated"
 KUBELET_VERSION = "v1.29.0-orchestrator"
 PODS_PER_NODE = 110
+GPU_RESOURCE = "nvidia.com/gpu"
+"""Whole GPUs, as NVIDIA's device plugin names them (a pod's limits, a node's capacity)."""
+GPU_SHARE_RESOURCE = "orchestrator.dev/gpu-share"
+"""A share of one GPU, as a quantity below 1 (``500m`` = half a device)."""
+GPU_ALLOCATION_ANNOTATION = "orchestrator.dev/gpu-allocation"
+"""On a node with GPUs: the GPUs in use on each device (``1,0.5,0,0``)."""
 _UID_SPACE = uuid.UUID("6f0f5d1e-3c1b-4d43-9c59-0c2f7a1e4b21")
 
 
@@ -90,6 +96,11 @@ def node(n: Node) -> dict[str, Any]:
         "memory": memory_quantity(n.capacity.memory),
         "pods": str(PODS_PER_NODE),
     }
+    annotations = {**n.annotations, SIMULATED_ANNOTATION: "true" if n.simulated else "false"}
+    if n.gpus:
+        capacity[GPU_RESOURCE] = str(n.gpus)
+        annotations[GPU_ALLOCATION_ANNOTATION] = ",".join(
+            f"{(1000 - free) / 1000:g}" for free in n.gpu_free())
     heartbeat = timestamp(n.last_heartbeat or n.created_at)
     ready = {
         "type": "Ready",
@@ -113,7 +124,7 @@ def node(n: Node) -> dict[str, Any]:
             "resourceVersion": str(n.version),
             "creationTimestamp": timestamp(n.created_at),
             "labels": node_labels(n),
-            "annotations": {**n.annotations, SIMULATED_ANNOTATION: "true" if n.simulated else "false"},
+            "annotations": annotations,
         },
         "spec": spec,
         "status": {
@@ -239,15 +250,83 @@ def _synthesized(t: Task) -> dict[str, Any]:
     metadata: dict[str, Any] = {"annotations": annotations}
     if t.owner is not None:
         metadata["labels"] = {"app": namespaces.name_of(t.owner)}
-    requests = {"cpu": cpu_quantity(t.resources.cpu), "memory": memory_quantity(t.resources.memory)}
     spec: dict[str, Any] = {
         "containers": [{"name": t.name if _dns_label(t.name) else "task", "image": IMAGE,
-                        "resources": {"requests": requests}}],
+                        "resources": container_resources(t.resources)}],
         "restartPolicy": "Never",
     }
     if t.node_selector:
         spec["nodeSelector"] = dict(t.node_selector)
+    if t.node_affinity:
+        spec["affinity"] = affinity_manifest(t.node_affinity)
     return {"metadata": metadata, "spec": spec}
+
+
+def container_resources(r: Any) -> dict[str, Any]:
+    """A container's ``resources`` for a request of ours: cpu and memory
+    requests, and GPU as the limit Kubernetes wants for it."""
+    shown: dict[str, Any] = {"requests": {"cpu": cpu_quantity(r.cpu), "memory": memory_quantity(r.memory)}}
+    if r.gpu:
+        name, amount = (GPU_RESOURCE, str(r.gpu // 1000)) if r.gpu >= 1000 else (GPU_SHARE_RESOURCE, f"{r.gpu}m")
+        shown["requests"][name] = amount
+        shown["limits"] = {name: amount}
+    return shown
+
+
+def affinity_manifest(terms: Any) -> dict[str, Any]:
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values
+                                                                         else {})} for r in term]}
+        for term in terms]}}}
+
+
+_AFFINITY_PATH = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+
+
+def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
+    """The required node affinity of a pod spec, checked as Kubernetes
+    checks it (``matchFields`` is not served: a 422 says so)."""
+    affinity_spec = spec.get("affinity")
+    if affinity_spec is None:
+        return ()
+    if not isinstance(affinity_spec, Mapping):
+        raise ValidationError("spec.affinity", "must be an object")
+    node_affinity = affinity_spec.get("nodeAffinity") or {}
+    if not isinstance(node_affinity, Mapping):
+        raise ValidationError("spec.affinity.nodeAffinity", "must be an object")
+    required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution")
+    if required is None:
+        return ()
+    terms = required.get("nodeSelectorTerms") if isinstance(required, Mapping) else None
+    if not isinstance(terms, list) or not terms:
+        raise ValidationError(f"{_AFFINITY_PATH}.nodeSelectorTerms", "Required value: must have at least one "
+                              "node selector term")
+    found = []
+    for i, term in enumerate(terms):
+        where = f"{_AFFINITY_PATH}.nodeSelectorTerms[{i}]"
+        if not isinstance(term, Mapping):
+            raise ValidationError(where, "must be an object")
+        if term.get("matchFields"):
+            raise ValidationError(f"{where}.matchFields", "Unsupported value: matchFields is not served here; "
+                                  "use matchExpressions on the node's labels")
+        expressions = term.get("matchExpressions") or []
+        if not isinstance(expressions, list):
+            raise ValidationError(f"{where}.matchExpressions", "must be a list")
+        requirements = []
+        for j, expression in enumerate(expressions):
+            at = f"{where}.matchExpressions[{j}]"
+            if not isinstance(expression, Mapping) or not isinstance(expression.get("key"), str):
+                raise ValidationError(f"{at}.key", "Required value")
+            values = expression.get("values") or []
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise ValidationError(f"{at}.values", "must be a list of strings")
+            requirement = affinity.Requirement(expression["key"], str(expression.get("operator")), tuple(values))
+            problem = affinity.check(requirement)
+            if problem:
+                raise ValidationError(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
+            requirements.append(requirement)
+        found.append(tuple(requirements))
+    return tuple(found)
 
 
 def pod_metadata(t: Task, manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -360,11 +439,14 @@ def namespace(name: str, created: float) -> dict[str, Any]:
 # --- manifests in --------------------------------------------------------
 
 
-def requests_of(spec: Mapping[str, Any]) -> tuple[int, int]:
+def requests_of(spec: Mapping[str, Any]) -> tuple[int, int, int]:
     """The sum of the containers' ``resources.requests`` (cpu millicores,
-    memory MiB); a container with limits but no requests requests its limits,
-    as Kubernetes defaults them."""
-    cpu = memory = 0
+    memory MiB, GPU milli-GPU); a container with limits but no requests
+    requests its limits, as Kubernetes defaults them. GPU: whole GPUs as
+    ``nvidia.com/gpu`` (an integer), or a share of one as
+    ``orchestrator.dev/gpu-share`` (a quantity below 1); a pod takes one or
+    the other, and its containers' shares add up to less than one device."""
+    cpu = memory = whole = share = 0
     containers = spec.get("containers")
     if not isinstance(containers, list) or not containers:
         raise ValidationError("spec.containers", "Required value: a pod needs at least one container")
@@ -386,7 +468,34 @@ def requests_of(spec: Mapping[str, Any]) -> tuple[int, int]:
             cpu += cpu_millicores(_quantity_text(requests["cpu"]), f"{where}.resources.requests.cpu")
         if "memory" in requests:
             memory += memory_mib(_quantity_text(requests["memory"]), f"{where}.resources.requests.memory")
-    return cpu, memory
+        limits = resources.get("limits") or {}
+        if not isinstance(limits, dict):
+            raise ValidationError(f"{where}.resources.limits", "must be an object")
+        for name in (GPU_RESOURCE, GPU_SHARE_RESOURCE):
+            asked, limit = requests.get(name), limits.get(name)
+            if asked is None and limit is None:
+                continue
+            if asked is not None and limit is not None and _quantity_text(asked) != _quantity_text(limit):
+                raise ValidationError(f"{where}.resources.requests[{name}]", f"Invalid value: must be equal to "
+                                      f"{name} limit")
+            field = f"{where}.resources.{'limits' if limit is not None else 'requests'}[{name}]"
+            milli = gpu_milli(_quantity_text(limit if limit is not None else asked), field)
+            if name == GPU_RESOURCE:
+                if milli % 1000:
+                    raise ValidationError(field, "must be a whole number of GPUs; ask for a share with "
+                                          f"{GPU_SHARE_RESOURCE}")
+                whole += milli
+            else:
+                if milli >= 1000:
+                    raise ValidationError(field, f"must be a share below 1; ask for whole GPUs with {GPU_RESOURCE}")
+                share += milli
+    if whole and share:
+        raise ValidationError("spec.containers", f"a pod takes whole GPUs ({GPU_RESOURCE}) or a share of one "
+                              f"({GPU_SHARE_RESOURCE}), not both")
+    if share >= 1000:
+        raise ValidationError("spec.containers", f"the containers' {GPU_SHARE_RESOURCE} add up to {share}m: a "
+                              "share of one device must be below 1")
+    return cpu, memory, whole or share
 
 
 def _quantity_text(value: object) -> object:

@@ -248,16 +248,18 @@ def node_spec(manifest: Mapping[str, Any]) -> tuple[NodeSpec, bool]:
     status = manifest.get("status") or {}
     capacity = status.get("capacity") or status.get("allocatable") or {}
     try:
-        from api.quantity import cpu_millicores, memory_mib
+        from api.quantity import cpu_millicores, gpu_devices, memory_mib
 
         cpu = cpu_millicores(objects._quantity_text(capacity.get("cpu", "4")), "status.capacity.cpu")
         memory = memory_mib(objects._quantity_text(capacity.get("memory", "8Gi")), "status.capacity.memory")
+        gpus = gpu_devices(objects._quantity_text(capacity.get(objects.GPU_RESOURCE, "0")),
+                           f"status.capacity[{objects.GPU_RESOURCE}]")
     except ValidationError as exc:
         raise invalid("Node", name, exc.field, exc.message) from None
     annotations = _annotations(metadata.get("annotations"), name)
     simulated = annotations.pop(objects.SIMULATED_ANNOTATION, "true") != "false"
     spec = manifest.get("spec") or {}
-    return NodeSpec(id=name, capacity=Resources(cpu, memory), labels=labels, simulated=simulated,
+    return NodeSpec(id=name, capacity=Resources(cpu, memory, gpus * 1000), labels=labels, simulated=simulated,
                     annotations=annotations), bool(spec.get("unschedulable"))
 
 
@@ -266,7 +268,9 @@ def _annotations(value: object, name: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise invalid("Node", name, "metadata.annotations", "must be an object of strings")
-    return dict(value)
+    kept = dict(value)
+    kept.pop(objects.GPU_ALLOCATION_ANNOTATION, None)  # the server's, shown, never stored
+    return kept
 
 
 def node_changes(node: Any, current: Mapping[str, Any], patched: Any) -> NodeChanges:
@@ -541,9 +545,10 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
     try:
         if not isinstance(annotations, dict):
             raise ValidationError("metadata.annotations", "must be an object of strings")
-        cpu, memory = objects.requests_of(spec)
+        cpu, memory, gpu = objects.requests_of(spec)
         if not isinstance(node_selector, dict) or not all(isinstance(v, str) for v in node_selector.values()):
             raise ValidationError("spec.nodeSelector", "must be an object of strings")
+        node_affinity = objects.node_affinity_of(spec)
         duration = objects.duration_of(annotations)
         outcome = objects.outcome_of(annotations)
     except ValidationError as exc:
@@ -558,7 +563,7 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
         scheduler = None
     if node_name:  # bound at once, as a kubelet takes such a pod: no scheduler looks at it
         scheduler = scheduler or objects.NODE_NAME_SCHEDULER
-    return TaskSpec(id=namespaces.key(namespace, name), name=name, resources=Resources(cpu, memory),
-                    node_selector=node_selector, duration=duration, outcome=outcome,
+    return TaskSpec(id=namespaces.key(namespace, name), name=name, resources=Resources(cpu, memory, gpu),
+                    node_selector=node_selector, node_affinity=node_affinity, duration=duration, outcome=outcome,
                     manifest=objects.stored_manifest(manifest, name, namespace),
                     scheduler=scheduler)

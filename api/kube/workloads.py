@@ -54,10 +54,12 @@ def pod_template(d: Deployment) -> dict[str, Any]:
     annotations = {objects.OUTCOME_ANNOTATION: t.outcome.value.capitalize()}
     if t.duration is not None:
         annotations[objects.DURATION_ANNOTATION] = objects._number(t.duration)
-    spec: dict[str, Any] = {"containers": [{"name": "task", "image": objects.IMAGE, "resources": {"requests": {
-        "cpu": objects.cpu_quantity(t.resources.cpu), "memory": objects.memory_quantity(t.resources.memory)}}}]}
+    spec: dict[str, Any] = {"containers": [{"name": "task", "image": objects.IMAGE,
+                                            "resources": objects.container_resources(t.resources)}]}
     if t.node_selector:
         spec["nodeSelector"] = dict(t.node_selector)
+    if t.node_affinity:
+        spec["affinity"] = objects.affinity_manifest(t.node_affinity)
     return {"metadata": {"labels": {"app": namespaces.name_of(d.id)}, "annotations": annotations}, "spec": spec}
 
 
@@ -191,7 +193,8 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
         raise ValidationError("spec.template.metadata.labels",
                               "Invalid value: `selector` does not match template `labels`")
     try:
-        cpu, memory = objects.requests_of(pod_spec)
+        cpu, memory, gpu = objects.requests_of(pod_spec)
+        node_affinity = objects.node_affinity_of(pod_spec)
     except ValidationError as exc:
         raise ValidationError(f"spec.template.{exc.field}", exc.message) from None
     annotations = metadata.get("annotations") or {}
@@ -205,8 +208,8 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
         raise ValidationError("spec.template.spec.nodeSelector", "must be an object of strings")
     kept = {"metadata": {k: v for k, v in metadata.items() if k not in objects.SERVER_METADATA and k != "name"},
             "spec": {k: v for k, v in pod_spec.items() if k != "nodeName"}}
-    return TaskTemplate(resources=Resources(cpu, memory), node_selector=dict(node_selector), duration=duration,
-                        outcome=outcome, manifest=kept)
+    return TaskTemplate(resources=Resources(cpu, memory, gpu), node_selector=dict(node_selector), duration=duration,
+                        outcome=outcome, manifest=kept, node_affinity=node_affinity)
 
 
 def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:

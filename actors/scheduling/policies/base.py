@@ -11,7 +11,7 @@ the paper's simulator does), ``"first"`` the first node in name order.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -25,7 +25,8 @@ class Context:
     run's random numbers."""
 
     nodes: GpuNodes
-    workload: Sequence[Request]
+    workload: Sequence[Request] | Mapping[Request, int]
+    """The tasks, or how many of each request (the scheduler's count)."""
     rng: np.random.Generator
 
 
@@ -64,11 +65,17 @@ class Choice:
     score: int
 
 
-def choose(policy: Policy, nodes: GpuNodes, request: Request, priority: np.ndarray) -> Choice | None:
+def choose(policy: Policy, nodes: GpuNodes, request: Request, priority: np.ndarray,
+           allowed: np.ndarray | None = None) -> Choice | None:
     """The node (and devices) ``policy`` picks for ``request``, None when
     none can take it. ``priority[n]`` is node n's rank for random ties
-    (lower first); name order ranks the ``"first"`` ties."""
-    candidates = np.flatnonzero(policy.filter(nodes, request))
+    (lower first); name order ranks the ``"first"`` ties. ``allowed``, when
+    given, is a mask of the only nodes the task may use (ready, matching its
+    selector and affinity: the scheduler's rules)."""
+    mask = policy.filter(nodes, request)
+    if allowed is not None:
+        mask = mask & allowed
+    candidates = np.flatnonzero(mask)
     if candidates.size == 0:
         return None
     scores = np.asarray(policy.score(nodes, request, candidates), dtype=np.int64)

@@ -98,8 +98,10 @@ def test_the_datastore_derives_each_devices_use_from_the_active_tasks():
         store.commit([Patch("task", task_id, task.version, binding(task, "g", 1.0, devices))])
     node = store.get_node("g")
     assert (node.gpu_used, node.allocated.gpu, node.gpu_free()) == ((1000, 300), 1300, [0, 700])
+    assert node.gpu_kinds == ((0, 1), (1, 1))  # a share, and one whole GPU
     whole = store.get_task("whole")
     store.commit([Patch("task", "whole", whole.version, {"status": TaskStatus.SUCCEEDED})])
-    assert store.get_node("g").gpu_used == (0, 300)
+    assert store.get_node("g").gpu_used == (0, 300) and store.get_node("g").gpu_kinds == ((0, 1),)
     store.commit([Delete("task", "share")])
     assert store.get_node("g").gpu_used == () and store.get_node("g").gpu_free() == [1000, 1000]
+    assert store.get_node("g").gpu_kinds == ()

@@ -44,7 +44,7 @@ def test_records_round_trip(record):
 
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
-    [(Node, make_node(annotations={"a": "b"}), {"allocated", "gpu_used"}),
+    [(Node, make_node(annotations={"a": "b"}), {"allocated", "gpu_used", "gpu_kinds"}),
      (Task, make_task(manifest={"spec": {}}, scheduler="mine", gpu_devices=(1,), node_affinity=AFFINITY), set()),
      (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
