@@ -145,12 +145,23 @@ class Datastore:
             if healthy is None or self._nodes[node_id].healthy == healthy
         ]
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Tasks by status and nodes by health, kept as changes happen."""
+    def counts(self) -> dict[str, Any]:
+        """Tasks by status and nodes by health, kept as changes happen; and
+        for the nodes with GPUs, what each device holds (milli-GPU, as
+        ``(node, device, used)``) and the totals."""
         healthy = sum(1 for n in self._nodes.values() if n.healthy)
+        devices = []
+        capacity = 0
+        for node in self._nodes.values():
+            if node.gpus:
+                capacity += node.capacity.gpu
+                used = self._gpu_used.get(node.id, {})
+                devices.extend((node.id, d, used.get(d, 0)) for d in range(node.gpus))
         return {
             "tasks": {status.value: self._status_counts[status] for status in TaskStatus},
             "nodes": {"healthy": healthy, "unhealthy": len(self._nodes) - healthy},
+            "gpu": {"capacity": capacity, "allocated": sum(u for _, _, u in devices)},
+            "gpu_devices": devices,
         }
 
     def get_task(self, task_id: str) -> Task:

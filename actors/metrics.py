@@ -10,6 +10,7 @@ the datastore's running counts at scrape time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -63,13 +64,14 @@ class Metrics:
                 break
         histogram._sum.inc(value * count)
 
-    def watch_counts(self, counts: Callable[[], dict[str, dict[str, int]]]) -> None:
-        """Read tasks by status and nodes by health from ``counts`` at scrape."""
+    def watch_counts(self, counts: Callable[[], dict[str, Any]]) -> None:
+        """Read tasks by status, nodes by health and GPU use from ``counts``
+        at scrape."""
         self.registry.register(_Counts(counts))
 
 
 class _Counts(Collector):
-    def __init__(self, counts: Callable[[], dict[str, dict[str, int]]]) -> None:
+    def __init__(self, counts: Callable[[], dict[str, Any]]) -> None:
         self._counts = counts
 
     def describe(self) -> list:
@@ -85,3 +87,14 @@ class _Counts(Collector):
             nodes.add_metric([health], n)
         yield tasks
         yield nodes
+        gpus = GaugeMetricFamily("orchestrator_gpus", "GPUs of the cluster: capacity, and allocated to active tasks",
+                                 labels=["state"])
+        for state, milli in counts.get("gpu", {}).items():
+            gpus.add_metric([state], milli / 1000)
+        yield gpus
+        devices = GaugeMetricFamily("orchestrator_gpu_device_allocated",
+                                    "The share of each GPU device in use (0 to 1), on nodes with GPUs",
+                                    labels=["node", "device"])
+        for node, device, used in counts.get("gpu_devices", ()):
+            devices.add_metric([node, str(device)], used / 1000)
+        yield devices

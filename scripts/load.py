@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--endless", type=float, default=d.endless, metavar="SHARE",
                         help="share of tasks (0-1) without a duration: settled once running, left running (default 0)")
     parser.add_argument("--seed", type=int, default=d.seed, help=f"seed for the task mix (default {d.seed})")
+    parser.add_argument("--gpus-per-node", type=int, default=d.gpus, metavar="N",
+                        help=f"GPU devices on each node (default {d.gpus})")
+    parser.add_argument("--gpu-tasks", type=float, default=d.gpu_tasks, metavar="SHARE",
+                        help="this share of the tasks asks for GPU: a quarter or a half of a device, or one "
+                             f"whole device, 2:2:1 (default {d.gpu_tasks}; needs --gpus-per-node)")
     parser.add_argument("--prefix", help="node and task ids start with this (default load- and 6 random hex digits)")
     parser.add_argument("--timeout", type=float, default=d.timeout,
                         help=f"seconds to wait for settling after the last create (default {d.timeout:g})")
@@ -94,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     scenario = loadplan.Scenario(
         nodes=args.nodes, tasks=args.tasks, rate=args.rate, clients=args.clients, fail_nodes=args.fail_nodes,
-        duration_range=args.duration_range, endless=args.endless, seed=args.seed,
+        duration_range=args.duration_range, endless=args.endless, seed=args.seed, gpus=args.gpus_per_node,
+        gpu_tasks=args.gpu_tasks,
         prefix=args.prefix or loadplan.default_prefix(), timeout=args.timeout, poll_interval=args.poll_interval,
     )
     problems = scenario.problems()

@@ -19,6 +19,7 @@ NODE_CAPACITY = {"cpu": 4000, "memory": 8192}  # millicores, MiB
 TASK_SIZES = ((100, 128, 6), (500, 512, 3), (2000, 2048, 1))
 ZONES = ("a", "b", "c")
 SELECTOR_SHARES = ((("zone",), 0.2), (("disk",), 0.1), (("zone", "disk"), 0.1))  # the rest select nothing
+GPU_REQUESTS = ((0.25, 2), (0.5, 2), (1, 1))  # (GPUs, weight) of a task that asks for GPU: shares, or one device
 
 
 
@@ -36,6 +37,10 @@ class Scenario:
     duration_range: tuple[float, float] = (0.5, 2.0)
     endless: float = 0.0
     seed: int = 1
+    gpus: int = 0
+    """GPU devices per node; with ``gpu_tasks``, that share of the tasks asks
+    for GPU (a quarter or a half of a device, or one whole device)."""
+    gpu_tasks: float = 0.0
     prefix: str = "load"
     timeout: float = 300.0
     poll_interval: float = 0.5
@@ -58,6 +63,12 @@ class Scenario:
             found.append("--duration-range must be A,B with 0 <= A <= B seconds")
         if not 0 <= self.endless <= 1:
             found.append("--endless must be a share between 0 and 1")
+        if not 0 <= self.gpus <= 64:
+            found.append("--gpus-per-node must be from 0 to 64")
+        if not 0 <= self.gpu_tasks <= 1:
+            found.append("--gpu-tasks must be a share between 0 and 1")
+        elif self.gpu_tasks and not self.gpus:
+            found.append("--gpu-tasks needs --gpus-per-node: no task asking for GPU could run")
         if not (self.timeout > 0 and math.isfinite(self.timeout)):
             found.append("--timeout must be a positive number of seconds")
         if not (self.poll_interval > 0 and math.isfinite(self.poll_interval)):
@@ -122,8 +133,9 @@ def make_plan(scenario: Scenario) -> Plan:
     selector is always a subset of the labels of a node that will not be
     failed, and every size fits an empty node, so every task can run."""
     rng = random.Random(scenario.seed)
+    capacity = {**NODE_CAPACITY, "gpu": scenario.gpus} if scenario.gpus else NODE_CAPACITY
     nodes = [
-        {"id": node_id(scenario.prefix, i, scenario.nodes), "capacity": dict(NODE_CAPACITY), "labels": node_labels(i)}
+        {"id": node_id(scenario.prefix, i, scenario.nodes), "capacity": dict(capacity), "labels": node_labels(i)}
         for i in range(scenario.nodes)
     ]
     failing = set(rng.sample(range(scenario.nodes), scenario.fail_nodes))
@@ -147,6 +159,8 @@ def make_plan(scenario: Scenario) -> Plan:
             body["node_selector"] = {k: labels[k] for k in keys}
         if rng.random() >= scenario.endless:
             body["duration"] = round(rng.uniform(low, high), 3)
+        if scenario.gpu_tasks and rng.random() < scenario.gpu_tasks:  # no draw at all without GPU: plans as before
+            body["resources"]["gpu"] = rng.choices([g for g, _ in GPU_REQUESTS], [w for _, w in GPU_REQUESTS])[0]
         tasks.append(body)
     fail = [nodes[i]["id"] for i in sorted(failing)]
     return Plan(nodes, tasks, fail, scenario.tasks // 2 if fail else None)

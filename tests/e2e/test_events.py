@@ -156,3 +156,16 @@ def test_metrics_move_with_the_cluster(cluster):
     assert metric(text, 'orchestrator_http_request_duration_seconds_count{method="POST",route="/tasks",status="201"}') == 2
     cluster.put("/nodes/n1", {"healthy": False})
     cluster.wait_until(lambda: 'orchestrator_nodes{health="unhealthy"} 1.0' in cluster.get("/metrics").text)
+
+
+def test_metrics_show_the_clusters_gpus_and_what_each_device_holds(cluster):
+    post(cluster, "/nodes", {"id": "g", "capacity": {"gpu": 2}})
+    post(cluster, "/nodes", {"id": "cpu"})
+    post(cluster, "/tasks", {"id": "half", "resources": {"gpu": 0.5}})
+    cluster.wait_for_status("half", "running")
+    text = cluster.get("/metrics").text
+    assert metric(text, 'orchestrator_gpus{state="capacity"}') == 2
+    assert metric(text, 'orchestrator_gpus{state="allocated"}') == 0.5
+    assert metric(text, 'orchestrator_gpu_device_allocated{device="0",node="g"}') == 0.5
+    assert metric(text, 'orchestrator_gpu_device_allocated{device="1",node="g"}') == 0
+    assert 'node="cpu"' not in text

@@ -63,6 +63,20 @@ def test_a_short_run_with_a_failed_node_settles_every_task(server):
     assert "Traceback" not in result.stderr
 
 
+def test_a_run_with_gpus_settles_every_task_and_some_ask_for_gpu(server):
+    result = load("--server", server.url, "--nodes", "3", "--tasks", "60", "--clients", "4", "--gpus-per-node", "2",
+                  "--gpu-tasks", "0.5", "--duration-range", "0.05,0.2", "--poll-interval", "0.1", "--prefix", "gpu",
+                  "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["tasks"]["by_status"] == {"succeeded": 60}
+    nodes = requests.get(server.url + "/nodes", timeout=5).json()
+    assert all(n["capacity"]["gpu"] == 2 for n in nodes if n["id"].startswith("gpu-"))
+    asked = [t for t in requests.get(server.url + "/tasks", timeout=5).json()
+             if t["id"].startswith("gpu-") and "gpu" in t["resources"]]
+    assert 15 <= len(asked) <= 45 and all(t["gpu_devices"] for t in asked)
+
+
 def test_tasks_that_do_not_settle_in_time_are_lost_and_fail_the_run(server):
     result = load("--server", server.url, "--nodes", "1", "--tasks", "5", "--duration-range", "60,60",
                   "--timeout", "0.3", "--poll-interval", "0.1", "--prefix", "slow")
@@ -97,6 +111,8 @@ def test_server_url_comes_from_the_environment():
         (["--nodes", "2", "--fail-nodes", "2"], "--fail-nodes must be at least 0 and less than --nodes"),
         (["--duration-range", "3,1"], "argument --duration-range"),
         (["--prefix", "Upper"], "--prefix: 'Upper-n9' is not a valid id"),
+        (["--gpu-tasks", "0.5"], "--gpu-tasks needs --gpus-per-node"),
+        (["--gpus-per-node", "65"], "--gpus-per-node must be from 0 to 64"),
     ],
 )
 def test_bad_arguments_exit_2(args, message):
