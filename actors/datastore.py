@@ -187,12 +187,14 @@ class Datastore:
             candidates = [self._tasks[i] for _, i in self._pending_order]
         else:
             candidates = self._tasks.values()
-        return [
+        found = [
             t
             for t in candidates
             if (status is None or t.status == status) and (node is None or t.node == node)
-            and (namespace is None or namespaces.in_namespace(t.id, namespace))
         ]
+        if namespace is not None:
+            found = [t for t in found if namespaces.in_namespace(t.id, namespace)]
+        return found
 
     def page_nodes(
         self, healthy: bool | None = None, limit: int | None = None, after: str | None = None
@@ -513,6 +515,8 @@ class Datastore:
 
     def _with_allocation(self, node: Node) -> Node:
         allocated = self._allocated.get(node.id, NO_RESOURCES)
+        if not node.capacity.gpu and not node.gpu_used and node.id not in self._gpu_used:  # the usual case
+            return node if allocated == node.allocated else replace(node, allocated=allocated)
         devices = self._gpu_used.get(node.id)
         gpu_used = tuple(devices.get(d, 0) for d in range(max(node.gpus, max(devices) + 1))) if devices else ()
         kinds = self._gpu_kinds.get(node.id)

@@ -113,7 +113,10 @@ def gpu_milli(value: object, field: str = "gpu") -> int:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValidationError(field, f"must be a finite number of GPUs, not {value}")
-        amount = Fraction(value).limit_denominator(10**6)
+        amount = Fraction(value) if abs(value) > MAX_GPUS or abs(value * 1000 - round(value * 1000)) >= 1e-6 \
+            else Fraction(round(value * 1000), 1000)
+        if value > 0 and amount == 0:
+            amount = Fraction(value)  # below a thousandth: refused below
     else:
         amount = Fraction(value)
     if amount < 0:

@@ -159,11 +159,11 @@ class NodeIndex:
         self._healthy[i] = node.healthy
         self._schedulable[i] = node.schedulable
         self._ready[i] = node.healthy and node.schedulable
-        free = node.gpu_free()
-        if len(free) > self._dev_free.shape[1]:
-            self._dev_free = np.pad(self._dev_free, ((0, 0), (0, len(free) - self._dev_free.shape[1])),
-                                    constant_values=-1)
-        if free or self._dev_free.shape[1]:
+        if node.capacity.gpu or self._dev_free.shape[1]:  # nothing to do in a cluster without GPUs
+            free = node.gpu_free()
+            if len(free) > self._dev_free.shape[1]:
+                self._dev_free = np.pad(self._dev_free, ((0, 0), (0, len(free) - self._dev_free.shape[1])),
+                                        constant_values=-1)
             self._dev_free[i] = -1
             self._dev_free[i, :len(free)] = free
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import gc
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -21,6 +24,31 @@ from api.kube.status import StatusError
 from api.kube.watch import Watcher
 
 MAX_LIMIT = 100_000
+_PAUSED = [0]  # renderings under way with the garbage collector paused
+_PAUSE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Any:
+    """No garbage collection while a big list is rendered: each of its
+    100,000 rows allocates a few dicts, which sets off the collector's full
+    passes over the whole heap (every stored record) again and again; paused,
+    a Table of 100,000 pods takes 0.6 s instead of 2 s. Counted, so the
+    collector comes back when the last rendering under way ends; the rows
+    are freed by reference counting as usual meanwhile."""
+    with _PAUSE_LOCK:
+        _PAUSED[0] += 1
+        if _PAUSED[0] == 1:
+            was_enabled = gc.isenabled()
+            gc.disable()
+            _PAUSED.append(was_enabled)
+    try:
+        yield
+    finally:
+        with _PAUSE_LOCK:
+            _PAUSED[0] -= 1
+            if _PAUSED[0] == 0 and _PAUSED.pop():
+                gc.enable()
 
 
 class NamespaceIndex:
@@ -145,6 +173,19 @@ class Lister:
             )
             return
         limit, after = self._page_params(req)
+        wants_table = tables.wants_table(req.get_header("Accept"))
+        if wants_table:
+            # kubectl get: the whole list at once. The API conventions let a server "choose not to support
+            # the limit argument and return all of the available results", and kubectl holds itself to 5
+            # requests a second: 200 pages of 500 cost it 40 s, one answer 2 s.
+            limit = None
+        with collector_paused():
+            self._respond_page(req, resp, records, page, by_label, by_field, limit, after, wants_table)
+
+    def _respond_page(self, req: falcon.Request, resp: falcon.Response, records: Callable[[], list],
+                      page: Callable[[int | None, str | None], tuple[list, bool]] | None, by_label: Any,
+                      by_field: Any, limit: int | None, after: str | None, wants_table: bool) -> None:
+        render = self.render_record
         revision = str(self.revision())
         if page is not None and by_label is None and by_field is None:
             found, more = page(limit, after)
@@ -165,7 +206,7 @@ class Lister:
         meta: dict[str, Any] = {"resourceVersion": revision}
         if more and found:
             meta["continue"] = base64.urlsafe_b64encode(json.dumps([self.describe(found[-1])[0]]).encode()).decode()
-        if tables.wants_table(req.get_header("Accept")):
+        if wants_table:
             rows = self.table_rows(found)
             resp.media = tables.table(self.resource, [render(r) for r in found] if rows is None else [], meta, rows,
                                       now=self.clock())

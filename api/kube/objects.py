@@ -68,12 +68,18 @@ def _second(seconds: int) -> str:
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@functools.lru_cache(maxsize=1 << 17)
 def uid(kind: str, name: str, created: float) -> str:
     """The object's uid: the same for the same record, another for a record
-    made again under the same name. Cached (a SHA-1 each): a list of 100,000
-    pods asks for every pod's twice (its uid and its address)."""
-    return str(uuid.uuid5(_UID_SPACE, f"{kind}/{name}/{created!r}"))
+    made again under the same name."""
+    return _uid(kind, name, created)[0]
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _uid(kind: str, name: str, created: float) -> tuple[str, bytes]:
+    """The uid as text and as bytes. Cached (a SHA-1 each): a list of
+    100,000 pods asks for every pod's twice (its uid and its address)."""
+    value = uuid.uuid5(_UID_SPACE, f"{kind}/{name}/{created!r}")
+    return str(value), value.bytes
 
 
 def cpu_quantity(millicores: int) -> str:
@@ -159,7 +165,7 @@ def pod_ip(t: Task) -> str | None:
     """A simulated address, stable for the task: 10.x.y.z from its uid."""
     if t.status not in (TaskStatus.RUNNING,) and t.started_at is None:
         return None
-    digest = uuid.UUID(uid("pod", t.id, t.created_at)).bytes
+    digest = _uid("pod", t.id, t.created_at)[1]
     return f"10.{digest[0]}.{digest[1]}.{max(digest[2], 1)}"
 
 
@@ -242,14 +248,23 @@ def pod_update_errors(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> 
     return errors
 
 
-def _synthesized(t: Task) -> dict[str, Any]:
-    """The manifest of a task that came without one (native API, deployments)."""
-    annotations: dict[str, str] = {OUTCOME_ANNOTATION: t.outcome.value.capitalize()}
+def _synthesized_metadata(t: Task) -> dict[str, Any]:
+    """The metadata of a task that came without a manifest."""
+    annotations: dict[str, str] = {OUTCOME_ANNOTATION: _OUTCOMES[t.outcome]}
     if t.duration is not None:
         annotations[DURATION_ANNOTATION] = _number(t.duration)
     metadata: dict[str, Any] = {"annotations": annotations}
     if t.owner is not None:
         metadata["labels"] = {"app": namespaces.name_of(t.owner)}
+    return metadata
+
+
+_OUTCOMES = {status: status.value.capitalize() for status in TaskStatus}
+
+
+def _synthesized(t: Task) -> dict[str, Any]:
+    """The manifest of a task that came without one (native API, deployments)."""
+    metadata = _synthesized_metadata(t)
     spec: dict[str, Any] = {
         "containers": [{"name": t.name if _dns_label(t.name) else "task", "image": IMAGE,
                         "resources": container_resources(t.resources)}],
@@ -332,11 +347,15 @@ def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
 def pod_metadata(t: Task, manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The pod's ``metadata``: its manifest's, with the server's fields and,
     for a deployment's replica, its replica set as owner."""
-    if manifest is None:
-        manifest = t.manifest if t.manifest is not None else _synthesized(t)
-    metadata = dict(manifest.get("metadata") or {})
+    if manifest is None and t.manifest is None:
+        metadata = _synthesized_metadata(t)
+    else:
+        if manifest is None:
+            manifest = t.manifest
+        metadata = dict(manifest.get("metadata") or {})
+    namespace, name = namespaces.split(t.id)
     metadata.update({
-        "name": namespaces.name_of(t.id), "namespace": namespaces.namespace_of(t.id), "uid": uid("pod", t.id, t.created_at),
+        "name": name, "namespace": namespace, "uid": uid("pod", t.id, t.created_at),
         "resourceVersion": str(t.version), "creationTimestamp": timestamp(t.created_at),
     })
     if t.owner is not None:  # a deployment's replica: its replica set's, as in Kubernetes

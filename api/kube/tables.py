@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from actors.domain import namespaces
 from actors.domain.models import Task, TaskStatus
 from api.kube import objects
 
@@ -106,12 +105,13 @@ def pod_row(t: Task, now: float | None = None) -> tuple[list[Any], dict[str, Any
     containers = (t.manifest.get("spec") or {}).get("containers") if t.manifest is not None else None
     total = len(containers) if isinstance(containers, list) else 1
     running = t.status is TaskStatus.RUNNING
+    metadata = objects.pod_metadata(t)
     return [
-        namespaces.name_of(t.id), f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
+        metadata["name"], f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
         total * max(t.attempts - 1, 0) if t.status is not TaskStatus.PENDING else 0,
         age(t.created_at, now), (objects.pod_ip(t) if t.node else None) or "<none>",
         t.node or "<none>", "<none>", "<none>",
-    ], objects.pod_metadata(t)
+    ], metadata
 
 
 def _node_row(node: dict[str, Any], now: float | None = None) -> list[Any]:

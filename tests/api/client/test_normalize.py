@@ -94,6 +94,9 @@ CASES = [
     ("task", {"id": "t1", "resources": {"gpu": 1.5}}),
     ("task", {"id": "t1", "resources": {"gpu": 0.0001}}),
     ("task", {"id": "t1", "resources": {"gpu": float("nan")}}),
+    ("task", {"id": "t1", "resources": {"gpu": 1e308}}),
+    ("task", {"id": "t1", "resources": {"gpu": 1e-300}}),
+    ("task", {"id": "t1", "resources": {"gpu": 0.1}}),
     ("task", {"id": "t1", "resources": {"gpu": [1]}}),
     ("task", {"id": "t1", "node_affinity": [[{"key": "zone", "operator": "In", "values": ["a", "b"]}],
                                            [{"key": "rank", "operator": "Gt", "values": ["3"]}]]}),
@@ -161,7 +164,7 @@ _quantity_text = st.from_regex(
     r"\+?([0-9]{1,25}(\.[0-9]{0,6})?|\.[0-9]{1,6})(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?", fullmatch=True
 )
 _quantity = _quantity_text | st.integers(-10, 2**41) | st.sampled_from(["", "1.5.2", "5 m", "1e3", "0x10", "-1"]) | _json
-_gpu = st.sampled_from([0, 1, 2, 0.5, 0.25, 1.5, 65, "500m", "2", "1500m", "x", -1]) | _json
+_gpu = st.sampled_from([0, 1, 2, 0.5, 0.25, 1.5, 65, "500m", "2", "1500m", "x", -1]) | st.floats() | _json
 _resources = st.fixed_dictionaries({}, optional={"cpu": _quantity, "memory": _quantity, "gpu": _gpu}) | _json
 _expression = st.fixed_dictionaries({"key": st.sampled_from(["zone", "rank", "bad key"]) | _json}, optional={
     "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Near"]) | _json,

@@ -212,6 +212,19 @@ def test_limit_and_continue_page_through_everything_once(client):
     assert [p["metadata"]["name"] for p in selected["items"]] == ["t1"] and selected["metadata"]["continue"]
 
 
+def test_a_table_is_answered_whole_whatever_the_limit(client):
+    """kubectl get asks Tables 500 at a time and holds itself to 5 requests a
+    second: the server answers the whole list in one, as the API conventions
+    allow a server that does not support ``limit``."""
+    for i in range(5):
+        post_task(client, id=f"t{i}")
+    table = client.simulate_get("/api/v1/pods", params={"limit": "2"}, headers={"Accept": TABLE}).json
+    assert [row["cells"][0] for row in table["rows"]] == [f"t{i}" for i in range(5)]
+    assert "continue" not in table["metadata"]
+    plain = client.simulate_get("/api/v1/pods", params={"limit": "2"}).json  # the client libraries page
+    assert len(plain["items"]) == 2 and plain["metadata"]["continue"]
+
+
 def test_namespaces(client):
     names = [n["metadata"]["name"] for n in client.simulate_get("/api/v1/namespaces").json["items"]]
     assert names == ["default", "kube-node-lease", "kube-public", "kube-system"]
