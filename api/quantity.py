@@ -6,8 +6,9 @@ memory: an integer is MiB; a string is a Kubernetes quantity in bytes
 (``"512Mi"`` = 512, ``"8Gi"`` = 8192, ``"1G"`` = 954, ``"1048576"`` = 1).
 gpu (a task's request): a number of devices, in milli-GPU: below 1 a share
 of one device (``0.5`` or ``"500m"`` = 500), else whole devices (``2`` or
-``"2"`` = 2000; ``1.5`` is refused: a share never spans devices). A node's
-GPU capacity is a whole number of devices.
+``"2"`` = 2000; ``1.5`` is refused: a share never spans devices), a share
+rounded up to whole thousandths like cpu (``0.0015`` = 2). A node's GPU
+capacity is a whole number of devices.
 
 A value that is not a whole number of the unit is rounded up, as the kubelet
 rounds requests up: asking for a little more is safe, a little less is not.
@@ -113,21 +114,20 @@ def gpu_milli(value: object, field: str = "gpu") -> int:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValidationError(field, f"must be a finite number of GPUs, not {value}")
-        amount = Fraction(value) if abs(value) > MAX_GPUS or abs(value * 1000 - round(value * 1000)) >= 1e-6 \
-            else Fraction(round(value * 1000), 1000)
-        if value > 0 and amount == 0:
-            amount = Fraction(value)  # below a thousandth: refused below
+        amount = Fraction(value)
     else:
         amount = Fraction(value)
     if amount < 0:
         raise ValidationError(field, f"must not be negative, got {value}")
     if amount > MAX_GPUS:
         raise ValidationError(field, f"must be at most {MAX_GPUS} GPUs, got {value}")
+    if 0 < amount < 1:  # a share: rounded up to whole thousandths (at least one), as cpu is to millicores
+        amount = Fraction(max(math.ceil(round(amount * 1000, 9)), 1), 1000)
     milli = amount * 1000
     if amount > 1 and amount.denominator != 1:
         raise ValidationError(field, f"must be a share of one GPU (below 1) or whole GPUs, not {value}: "
                               "a share never spans devices")
-    if milli.denominator != 1 or (0 < milli < 1):
+    if milli.denominator != 1:  # not reached: whole amounts are checked above, shares rounded
         raise ValidationError(field, f"must be a whole number of thousandths of a GPU (0.001 at least), "
                               f"not {value}")
     return int(milli)

@@ -31,8 +31,8 @@ from typing import Any
 MAX_CPU = 10**9  # millicores
 MAX_MEMORY = 2**40  # MiB
 MAX_GPUS = 64  # devices on a node, or asked by a task
-MAX_TERMS = 16  # node affinity terms, and expressions in a term
-MAX_VALUES = 64  # values of one expression
+MAX_TERMS = 8  # node affinity terms, and expressions in a term
+MAX_VALUES = 16  # values of one expression
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 MAX_LABELS = 64
 MAX_NAME = 253
@@ -189,21 +189,20 @@ def gpu_milli(value: object, field: str = "gpu") -> int:
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise Invalid(field, f"must be a finite number of GPUs, not {value}")
-        amount = Fraction(value) if abs(value) > MAX_GPUS or abs(value * 1000 - round(value * 1000)) >= 1e-6 \
-            else Fraction(round(value * 1000), 1000)
-        if value > 0 and amount == 0:
-            amount = Fraction(value)  # below a thousandth: refused below
+        amount = Fraction(value)
     else:
         amount = Fraction(value)
     if amount < 0:
         raise Invalid(field, f"must not be negative, got {value}")
     if amount > MAX_GPUS:
         raise Invalid(field, f"must be at most {MAX_GPUS} GPUs, got {value}")
+    if 0 < amount < 1:  # a share: rounded up to whole thousandths (at least one), as cpu is to millicores
+        amount = Fraction(max(math.ceil(round(amount * 1000, 9)), 1), 1000)
     milli = amount * 1000
     if amount > 1 and amount.denominator != 1:
         raise Invalid(field, f"must be a share of one GPU (below 1) or whole GPUs, not {value}: "
                       "a share never spans devices")
-    if milli.denominator != 1 or (0 < milli < 1):
+    if milli.denominator != 1:  # not reached: whole amounts are checked above, shares rounded
         raise Invalid(field, f"must be a whole number of thousandths of a GPU (0.001 at least), not {value}")
     return int(milli)
 

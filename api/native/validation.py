@@ -41,8 +41,8 @@ MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
 MAX_REPLICAS = 10_000
 MAX_BATCH = 1000  # tasks in one POST /tasks
 TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity")
-MAX_TERMS = 16  # node affinity terms, and expressions in a term
-MAX_VALUES = 64  # values of one expression
+MAX_TERMS = 8  # node affinity terms, and expressions in a term
+MAX_VALUES = 16  # values of one expression
 
 
 def valid_id(value: object, field: str = "id") -> str:

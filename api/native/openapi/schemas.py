@@ -137,9 +137,10 @@ def _schemas() -> dict[str, Any]:
             "properties": {"cpu": cpu, "memory": memory, "gpu": {
                 "description": "GPUs: below 1 a share of one device (0.5, or a quantity such as \"500m\"), else "
                 "whole devices (2). 1.5 is refused: a share never spans devices.",
-                "oneOf": [
-                    {"type": "integer", "minimum": 0, "maximum": 64},
-                    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "multipleOf": 0.001},
+                "anyOf": [
+                    {"type": "number", "minimum": 0, "maximum": 64, "multipleOf": 1},
+                    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                     "description": "A share, rounded up to whole thousandths."},
                     {"type": "string", "pattern": "^([0-9]|[1-5][0-9]|6[0-4]|[1-9][0-9]{0,2}m)$"},
                 ],
             }},
@@ -154,11 +155,11 @@ def _schemas() -> dict[str, Any]:
         "NodeAffinity": {
             "type": "array",
             "description": "Required node affinity: terms (ORed) of expressions (ANDed), with Kubernetes' operators.",
-            "maxItems": 16,
-            "items": {"type": "array", "minItems": 1, "maxItems": 16, "items": {"oneOf": [
+            "maxItems": 8,
+            "items": {"type": "array", "minItems": 1, "maxItems": 8, "items": {"oneOf": [
                 {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
                  "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["In", "NotIn"]},
-                                "values": {"type": "array", "minItems": 1, "maxItems": 64,
+                                "values": {"type": "array", "minItems": 1, "maxItems": 16,
                                            "items": {"type": "string", "maxLength": 63}}}},
                 {"type": "object", "required": ["key", "operator"], "additionalProperties": False,
                  "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Exists", "DoesNotExist"]},
@@ -219,7 +220,7 @@ def _schemas() -> dict[str, Any]:
                 },
                 "resources": {**_ref("ResourcesInput"), "description": "Requests; default 0."},
                 "node_selector": {**_ref("Labels"), "description": "Labels a node must have."},
-                "node_affinity": {**_ref("NodeAffinity"), "type": ["array", "null"]},
+                "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
                 "duration": {
                     "type": ["number", "null"],
                     "minimum": 0,
@@ -369,7 +370,7 @@ def _deployment_schemas() -> dict[str, Any]:
         "properties": {
             "resources": _ref("ResourcesInput"),
             "node_selector": _ref("Labels"),
-            "node_affinity": {**_ref("NodeAffinity"), "type": ["array", "null"]},
+            "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
             "duration": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION},
             "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         },

@@ -168,7 +168,6 @@ RULE_BREAKERS = [
     ("POST", "/tasks", {"resources": {"gpu": 1.5}}, "resources.gpu"),
     ("POST", "/tasks", {"resources": {"gpu": "1500m"}}, "resources.gpu"),
     ("POST", "/tasks", {"resources": {"gpu": -1}}, "resources.gpu"),
-    ("POST", "/tasks", {"resources": {"gpu": 0.0001}}, "resources.gpu"),
     ("POST", "/tasks", {"resources": {"gpu": [1]}}, "resources.gpu"),
     ("POST", "/tasks", {"node_affinity": {"key": "zone"}}, "node_affinity"),
     ("POST", "/tasks", {"node_affinity": [[]]}, "node_affinity[0]"),
