@@ -22,28 +22,12 @@ from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
 from api.client import kubeconfig as kubeconfig_module
 from api import simulate as simulate_module
+from api.argtypes import positive_int, positive_seconds
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server
 
 logger = logging.getLogger("orchestrator")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,11 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fsync", default="normal", choices=["normal", "full"],
                        help="normal: acknowledged writes survive a crash of the server; "
                             "full: they survive power loss too, at the cost of an fsync per group commit")
-    serve.add_argument("--reconcile-interval", type=_positive, default=1.0, metavar="SECONDS",
+    serve.add_argument("--reconcile-interval", type=positive_seconds, default=1.0, metavar="SECONDS",
                        help="seconds between periodic reconciles (default 1); changes trigger one at once")
-    serve.add_argument("--node-timeout", type=_positive, default=40.0, metavar="SECONDS",
+    serve.add_argument("--node-timeout", type=positive_seconds, default=40.0, metavar="SECONDS",
                        help="seconds without a heartbeat before a non-simulated node is unhealthy (default 40)")
-    serve.add_argument("--leader-ttl", type=_positive, default=5.0, metavar="SECONDS",
+    serve.add_argument("--leader-ttl", type=positive_seconds, default=5.0, metavar="SECONDS",
                        help="with an etcd store: seconds of the leader election lease; when the leading "
                             "process dies another takes over within two of these (default 5)")
     serve.add_argument("--policy", default=DEFAULT_POLICY, metavar="POLICY",
@@ -106,10 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load a policy class of your own (repeatable); --policy then names it")
     serve.add_argument("--seed", type=int, default=0,
                        help="seeds a plug-in policy's random choices: its tie order, random's picks (default 0)")
-    serve.add_argument("--threads", type=_positive_int, default=8, help="HTTP worker threads (default 8)")
-    serve.add_argument("--max-watches", type=_positive_int, default=None, metavar="N",
+    serve.add_argument("--threads", type=positive_int, default=8, help="HTTP worker threads (default 8)")
+    serve.add_argument("--max-watches", type=positive_int, default=None, metavar="N",
                        help="event streams open at once, each holding a thread (default: half of --threads)")
-    serve.add_argument("--max-events", type=_positive_int, default=100_000, metavar="N",
+    serve.add_argument("--max-events", type=positive_int, default=100_000, metavar="N",
                        help="events kept in memory for listing and watching (default 100000)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
                        help="debug logs one line per scheduling decision (default info)")

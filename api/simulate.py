@@ -20,6 +20,7 @@ from typing import TextIO
 
 from actors.scheduling import policies
 from actors.simulation import openb, placement
+from api.argtypes import positive_int
 
 FORMATS = ("openb",)
 
@@ -41,21 +42,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
                    help="load a policy class of your own (repeatable); --policy then names it")
     p.add_argument("--seed", type=int, default=42, help="the first seed (default 42)")
-    p.add_argument("--repeat", type=_positive_int, default=10, help="how many seeds, from --seed up (default 10)")
+    p.add_argument("--repeat", type=positive_int, default=10, help="how many seeds, from --seed up (default 10)")
     p.add_argument("--fill", type=_fill, default=placement.DEFAULT_FILL,
                    help=f"pad the tasks to this many times the GPU capacity (default {placement.DEFAULT_FILL})")
     p.add_argument("--json", metavar="OUT", help="write the summary and every run's curve as JSON")
     p.add_argument("--plot", metavar="OUT.png", help="draw allocated against arrived GPU %% per policy")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
-    return value
 
 
 def _fill(text: str) -> float:

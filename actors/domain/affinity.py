@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from actors.domain.errors import ValidationError
+
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
 
 
@@ -71,6 +73,16 @@ def check(requirement: Requirement) -> str | None:
         except ValueError:
             return f"the value for {requirement.operator} must be an integer, not {requirement.values[0]!r}"
     return None
+
+
+def requirement(key: str, operator: object, values: Sequence[str], field: str) -> Requirement:
+    """A checked requirement; a ValidationError naming ``field.operator`` or
+    ``field.values`` (as :func:`check` words it) otherwise."""
+    found = Requirement(key, str(operator), tuple(values))
+    problem = check(found)
+    if problem:
+        raise ValidationError(f"{field}.operator" if "operator" in problem else f"{field}.values", problem)
+    return found
 
 
 def from_lists(terms: Sequence[Sequence[tuple[str, str, Sequence[str]]]]) -> Affinity:

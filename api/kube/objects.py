@@ -335,11 +335,7 @@ def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
             values = expression.get("values") or []
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise ValidationError(f"{at}.values", "must be a list of strings")
-            requirement = affinity.Requirement(expression["key"], str(expression.get("operator")), tuple(values))
-            problem = affinity.check(requirement)
-            if problem:
-                raise ValidationError(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
-            requirements.append(requirement)
+            requirements.append(affinity.requirement(expression["key"], expression.get("operator"), values, at))
         found.append(tuple(requirements))
     return tuple(found)
 

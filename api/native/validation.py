@@ -156,11 +156,7 @@ def node_affinity(value: object, field: str = "node_affinity") -> affinity.Affin
             if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
                     isinstance(v, str) and len(v) <= 63 for v in values):
                 raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
-            requirement = affinity.Requirement(key, str(expression.get("operator")), tuple(values))
-            problem = affinity.check(requirement)
-            if problem:
-                raise ValidationError(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
-            requirements.append(requirement)
+            requirements.append(affinity.requirement(key, expression.get("operator"), values, at))
         terms.append(tuple(requirements))
     return tuple(terms)
 
