@@ -61,6 +61,7 @@ from actors.store.ops import (
     RequireNodeReady,
     RequireVersion,
     Update,
+    gpu_guard,
 )
 from actors.supervisor import Supervisable
 
@@ -298,6 +299,7 @@ class Controller:
             if isinstance(decision, Placement):
                 txns.append([
                     RequireNodeReady(decision.node_id),
+                    *gpu_guard(task, decision.node_id, decision.devices),
                     Patch("task", task.id, task.version, binding(task, decision.node_id, now, decision.devices)),
                 ])
                 placements.append(decision)

@@ -57,6 +57,7 @@ from actors.domain.models import (
     Record,
     Resources,
     Task,
+    WHOLE_GPU,
     TaskStatus,
     gpu_kind,
     replace,
@@ -73,6 +74,7 @@ from actors.store.ops import (
     DeleteOwnedTasks,
     Op,
     Patch,
+    RequireGpuRoom,
     RequireNodeReady,
     RequireVersion,
 )
@@ -442,6 +444,16 @@ class Datastore:
                     raise NotFound("node", op.node_id)
                 if not (node.healthy and node.schedulable):
                     raise Conflict(f"node '{op.node_id}' is not ready")
+                continue
+            if op_type is RequireGpuRoom:
+                node = self._nodes.get(op.node_id)
+                if node is None:
+                    raise NotFound("node", op.node_id)
+                used = self._gpu_used.get(op.node_id, {})
+                for device in op.devices:
+                    if device >= node.gpus or WHOLE_GPU - used.get(device, 0) < op.each:
+                        raise Conflict(f"node '{op.node_id}' has no room for {op.each / WHOLE_GPU:g} GPU on "
+                                       f"device {device} any more")
                 continue
             if op_type is RequireVersion:
                 current = self._records[op.kind].get(op.id)

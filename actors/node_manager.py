@@ -30,6 +30,7 @@ class NodeManager(Manager):
             labels=dict(spec.labels),
             simulated=spec.simulated,
             annotations=dict(spec.annotations),
+            taints=tuple(spec.taints),
             created_at=now,
             last_heartbeat=now,
         )
@@ -59,6 +60,7 @@ class NodeManager(Manager):
                 schedulable=node.schedulable if changes.schedulable is None else changes.schedulable,
                 labels=node.labels if changes.labels is None else dict(changes.labels),
                 annotations=node.annotations if changes.annotations is None else dict(changes.annotations),
+                taints=node.taints if changes.taints is None else tuple(changes.taints),
             )
             if changes.healthy and not node.healthy:
                 # Set healthy by hand: count from now, or the heartbeat

@@ -29,7 +29,7 @@ from actors.domain.models import Task, TaskSpec, TaskStatus, replace
 from actors.scheduling.rules import gpu_devices
 from actors.reply import Reply
 from actors.domain.retry import check_version, retry_on_conflict
-from actors.store.ops import Create, Delete, Patch, RequireNodeReady, Update
+from actors.store.ops import Create, Delete, Patch, RequireNodeReady, Update, gpu_guard
 from actors.supervisor import Supervisable
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
         manifest=spec.manifest,
         scheduler=spec.scheduler,
         node_affinity=spec.node_affinity,
+        tolerations=spec.tolerations,
     )
 
 
@@ -190,6 +191,7 @@ class TaskManager(Manager):
                 devices = found
             (stored,) = self.datastore.commit([
                 RequireNodeReady(node_id),
+                *gpu_guard(task, node_id, devices),
                 Patch("task", task.id, task.version, binding(task, node_id, self.clock(), devices)),
             ]).get(timeout=ASK_TIMEOUT)
             return stored

@@ -16,6 +16,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    """A seed: NumPy's generators take no negative one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}")
+    return value
+
+
 def positive_seconds(text: str) -> float:
     try:
         value = float(text)

@@ -22,7 +22,7 @@ from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
 from api.client import kubeconfig as kubeconfig_module
 from api import simulate as simulate_module
-from api.argtypes import positive_int, positive_seconds
+from api.argtypes import non_negative_int, positive_int, positive_seconds
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"registers (default {DEFAULT_POLICY})")
     serve.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
                        help="load a policy class of your own (repeatable); --policy then names it")
-    serve.add_argument("--seed", type=int, default=0,
+    serve.add_argument("--seed", type=non_negative_int, default=0,
                        help="seeds a plug-in policy's random choices: its tie order, random's picks (default 0)")
     serve.add_argument("--threads", type=positive_int, default=8, help="HTTP worker threads (default 8)")
     serve.add_argument("--max-watches", type=positive_int, default=None, metavar="N",

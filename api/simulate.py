@@ -20,7 +20,7 @@ from typing import TextIO
 
 from actors.scheduling import policies
 from actors.simulation import openb, placement
-from api.argtypes import positive_int
+from api.argtypes import non_negative_int, positive_int
 
 FORMATS = ("openb",)
 
@@ -41,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                    + ", or a name from --policy-module")
     p.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
                    help="load a policy class of your own (repeatable); --policy then names it")
-    p.add_argument("--seed", type=int, default=42, help="the first seed (default 42)")
+    p.add_argument("--seed", type=non_negative_int, default=42, help="the first seed (default 42)")
     p.add_argument("--repeat", type=positive_int, default=10, help="how many seeds, from --seed up (default 10)")
     p.add_argument("--fill", type=_fill, default=placement.DEFAULT_FILL,
                    help=f"pad the tasks to this many times the GPU capacity (default {placement.DEFAULT_FILL})")

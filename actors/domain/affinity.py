@@ -50,10 +50,11 @@ Affinity = tuple[Term, ...]
 
 def matches(affinity: Affinity, labels: Mapping[str, str]) -> bool:
     """Whether a node with ``labels`` satisfies the task's required node
-    affinity (no terms: every node does)."""
+    affinity (no terms: every node does; an empty term matches no node, as
+    in Kubernetes)."""
     if not affinity:
         return True
-    return any(all(r.matches(labels) for r in term) for term in affinity)
+    return any(term and all(r.matches(labels) for r in term) for term in affinity)
 
 
 def check(requirement: Requirement) -> str | None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from actors.domain.affinity import Affinity
+from actors.domain.taints import Taint, Toleration
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -76,6 +77,8 @@ class Node:
     gpu_used: tuple[int, ...] = ()
     """Derived like ``allocated``: the milli-GPU in use on each of its
     devices (empty when none is, or it has no GPU)."""
+    taints: tuple[Taint, ...] = ()
+    """What keeps tasks off it unless they tolerate it (:mod:`actors.domain.taints`)."""
     gpu_kinds: tuple[tuple[int, int], ...] = ()
     """Derived too: how many active GPU tasks of each kind it runs, as
     ``(kind, count)`` pairs; a kind is 0 for a share of one device, else the
@@ -166,6 +169,8 @@ class Task:
     their expressions ANDed."""
     gpu_devices: tuple[int, ...] = ()
     """The node's devices its GPU request holds, chosen when it is bound."""
+    tolerations: tuple[Toleration, ...] = ()
+    """The node taints it tolerates (:mod:`actors.domain.taints`)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -181,6 +186,7 @@ class TaskTemplate:
     """The Kubernetes pod template it was read from (``metadata`` and
     ``spec``), given to every task made from it; None for a native template."""
     node_affinity: Affinity = ()
+    tolerations: tuple[Toleration, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -250,6 +256,7 @@ class NodeSpec:
     labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
     simulated: bool = True
     annotations: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -260,6 +267,7 @@ class NodeChanges:
     schedulable: bool | None = None
     labels: Mapping[str, str] | None = None
     annotations: Mapping[str, str] | None = None
+    taints: tuple[Taint, ...] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -278,6 +286,7 @@ class TaskSpec:
     scheduler: str | None = None
     """Another scheduler's name: left pending until bound (see :class:`Task`)."""
     node_affinity: Affinity = ()
+    tolerations: tuple[Toleration, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -84,6 +84,8 @@ def template_hash(template: TaskTemplate) -> str:
     if template.node_affinity:
         fields["node_affinity"] = [[[r.key, r.operator, list(r.values)] for r in term]
                                    for term in template.node_affinity]
+    if template.tolerations:
+        fields["tolerations"] = [dataclasses.astuple(t) for t in template.tolerations]
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 
@@ -149,4 +151,5 @@ def new_replica(deployment: Deployment, suffix: str, now: float) -> Task:
         template_hash=deployment.template_hash,
         manifest=template.manifest,
         node_affinity=template.node_affinity,
+        tolerations=template.tolerations,
     )

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from actors.domain.models import Node, Task
-from actors.domain import affinity
+from actors.domain import affinity, taints
 from actors.domain.models import WHOLE_GPU
 from actors.scheduling.rules import (
     AFFINITY_MISMATCH,
@@ -41,6 +41,7 @@ from actors.scheduling.rules import (
     UNHEALTHY,
     UNSCHEDULABLE,
     Decision,
+    untolerated_taint,
     Placement,
     Unschedulable,
     unschedulable_message_counts,
@@ -86,6 +87,7 @@ class NodeIndex:
         self._ready = np.zeros(n, dtype=bool)
         self._dev_free = np.full((n, 0), -1, dtype=np.int64)  # free milli-GPU per device, -1: no such device
         self._selector_masks: dict[tuple, np.ndarray] = {}
+        self._tainted = False  # whether any node has a taint
         self._cpu_positive = self._mem_positive = None
         self._booked: set[int] = set()  # rows placements were booked into since the last sync
 
@@ -122,7 +124,8 @@ class NodeIndex:
             old = previous[i]
             if node is old:
                 continue
-            if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable:
+            if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable \
+                    or node.taints != old.taints:
                 labels_or_readiness_changed = True
             self._write_row(i, node)
         self._nodes = list(nodes)
@@ -145,6 +148,7 @@ class NodeIndex:
         self._note_capacities()
 
     def _note_capacities(self) -> None:
+        self._tainted = any(node.taints for node in self._nodes)
         cpu, memory = self._cap_cpu > 0, self._cap_mem > 0
         self._cpu_positive: np.ndarray | None = None if cpu.all() else cpu
         self._mem_positive: np.ndarray | None = None if memory.all() else memory
@@ -253,16 +257,22 @@ class NodeIndex:
         return np.divide(requested, capacity, out=np.ones_like(requested), where=positive)
 
     def _selected(self, task: Task) -> np.ndarray:
-        """Ready nodes whose labels match the task's node selector and node
-        affinity (cached)."""
-        if not task.node_selector and not task.node_affinity:
+        """Ready nodes whose taints the task tolerates and whose labels match
+        its node selector and node affinity (cached)."""
+        if not task.node_selector and not task.node_affinity and not self._tainted:
             return self._ready
-        key = (tuple(sorted(task.node_selector.items())), task.node_affinity)
+        key = (tuple(sorted(task.node_selector.items())), task.node_affinity, task.tolerations)
         mask = self._selector_masks.get(key)
         if mask is None:
-            mask = self._ready & self._label_match(task) & self._affinity_match(task)
+            mask = self._ready & self._tolerated(task) & self._label_match(task) & self._affinity_match(task)
             self._selector_masks[key] = mask
         return mask
+
+    def _tolerated(self, task: Task) -> np.ndarray:
+        if not self._tainted:
+            return self._ready
+        return np.fromiter((taints.untolerated(node.taints, task.tolerations) is None for node in self._nodes),
+                           dtype=bool, count=len(self._nodes))
 
     def _label_match(self, task: Task) -> np.ndarray:
         selector = task.node_selector.items()
@@ -285,12 +295,14 @@ class NodeIndex:
         counts: collections.Counter[str] = collections.Counter()
         counts[UNHEALTHY] = int((~self._healthy).sum())
         counts[UNSCHEDULABLE] = int((self._healthy & ~self._schedulable).sum())
-        if task.node_affinity:
-            by_selector = self._ready & self._label_match(task)
-            counts[SELECTOR_MISMATCH] = int((self._ready & ~by_selector).sum())
-            counts[AFFINITY_MISMATCH] = int((by_selector & ~selected).sum())
-        else:
-            counts[SELECTOR_MISMATCH] = int((self._ready & ~selected).sum())
+        tolerated = self._ready
+        if self._tainted:
+            tolerated = self._ready & self._tolerated(task)
+            for i in np.flatnonzero(self._ready & ~tolerated).tolist():
+                counts[untolerated_taint(taints.untolerated(self._nodes[i].taints, task.tolerations))] += 1
+        by_selector = tolerated & self._label_match(task) if task.node_selector else tolerated
+        counts[SELECTOR_MISMATCH] = int((tolerated & ~by_selector).sum())
+        counts[AFFINITY_MISMATCH] = int((by_selector & ~selected).sum())
         counts[INSUFFICIENT_CPU] = int((selected & (self._free_cpu < cpu)).sum())
         counts[INSUFFICIENT_MEMORY] = int((selected & (self._free_mem < memory)).sum())
         if task.resources.gpu:

@@ -16,7 +16,7 @@ import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from actors.domain import affinity
+from actors.domain import affinity, taints
 from actors.domain.models import WHOLE_GPU, Node, Task, TaskStatus, replace
 
 Filter = Callable[[Task, Node], tuple[str, ...]]
@@ -29,6 +29,11 @@ INSUFFICIENT_CPU = "insufficient cpu"
 INSUFFICIENT_MEMORY = "insufficient memory"
 INSUFFICIENT_GPU = "insufficient gpu"
 AFFINITY_MISMATCH = "didn't match node affinity"
+
+
+def untolerated_taint(taint: taints.Taint) -> str:
+    """The reason a node's taint gives: ``had untolerated taint {dedicated: gpu}``."""
+    return f"had untolerated taint {taint}"
 
 
 def node_healthy(task: Task, node: Node) -> tuple[str, ...]:
@@ -45,6 +50,15 @@ def node_selector_matches(task: Task, node: Node) -> tuple[str, ...]:
         if labels.get(key) != value:
             return (SELECTOR_MISMATCH,)
     return ()
+
+
+def taints_tolerated(task: Task, node: Node) -> tuple[str, ...]:
+    """The node's ``NoSchedule`` and ``NoExecute`` taints must all be
+    tolerated; the first one that is not is the reason."""
+    if not node.taints:
+        return ()
+    taint = taints.untolerated(node.taints, task.tolerations)
+    return () if taint is None else (untolerated_taint(taint),)
 
 
 def node_affinity_matches(task: Task, node: Node) -> tuple[str, ...]:
@@ -84,8 +98,8 @@ def resources_fit(task: Task, node: Node) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-FILTERS: tuple[Filter, ...] = (node_healthy, node_schedulable, node_selector_matches, node_affinity_matches,
-                               resources_fit)
+FILTERS: tuple[Filter, ...] = (node_healthy, node_schedulable, taints_tolerated, node_selector_matches,
+                               node_affinity_matches, resources_fit)
 
 
 def _used_fraction(requested: int, capacity: int) -> float:

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from actors.domain.affinity import Affinity, from_lists
+from actors.domain.taints import Taint, Toleration
 from actors.domain.models import (
     Deployment,
     Node,
@@ -44,6 +45,8 @@ def _node(n: Node) -> dict[str, Any]:
     }
     if n.annotations:
         data["annotations"] = dict(n.annotations)
+    if n.taints:
+        data["taints"] = [[t.key, t.value, t.effect] for t in n.taints]
     return data
 
 
@@ -75,7 +78,18 @@ def _task(t: Task) -> dict[str, Any]:
         data["node_affinity"] = _affinity(t.node_affinity)
     if t.gpu_devices:
         data["gpu_devices"] = list(t.gpu_devices)
+    if t.tolerations:
+        data["tolerations"] = _tolerations(t.tolerations)
     return data
+
+
+def _tolerations(tolerations: tuple[Toleration, ...]) -> list:
+    return [[t.key, t.operator, t.value, t.effect, t.seconds] for t in tolerations]
+
+
+def _read_tolerations(data: dict[str, Any]) -> None:
+    if "tolerations" in data:
+        data["tolerations"] = tuple(Toleration(*t) for t in data["tolerations"])
 
 
 def _resources(r: Resources) -> dict[str, int]:
@@ -106,6 +120,8 @@ def _deployment(d: Deployment) -> dict[str, Any]:
         template["manifest"] = t.manifest
     if t.node_affinity:
         template["node_affinity"] = _affinity(t.node_affinity)
+    if t.tolerations:
+        template["tolerations"] = _tolerations(t.tolerations)
     data = {
         "id": d.id,
         "replicas": d.replicas,
@@ -141,6 +157,8 @@ def encode(record: Record) -> str:
 def decode_node(text: str) -> Node:
     data = orjson.loads(text)
     data["capacity"] = Resources(**data["capacity"])
+    if "taints" in data:
+        data["taints"] = tuple(Taint(*t) for t in data["taints"])
     return Node(**data)
 
 
@@ -150,6 +168,7 @@ def decode_task(text: str) -> Task:
     data["status"] = TaskStatus(data["status"])
     data["outcome"] = TaskStatus(data["outcome"])
     _read_affinity(data)
+    _read_tolerations(data)
     if "gpu_devices" in data:
         data["gpu_devices"] = tuple(data["gpu_devices"])
     return Task(**data)
@@ -161,5 +180,6 @@ def decode_deployment(text: str) -> Deployment:
     template["resources"] = Resources(**template["resources"])
     template["outcome"] = TaskStatus(template["outcome"])
     _read_affinity(template)
+    _read_tolerations(template)
     data["template"] = TaskTemplate(**template)
     return Deployment(**data)

@@ -57,7 +57,7 @@ from actors.domain.errors import Conflict, OrchestratorError, StoreError, Unavai
 from actors.store.etcd_client import DEFAULT_TIMEOUT, EtcdClient, WatchStream, b64, key_value, parse_endpoints, prefix_end
 from actors.domain.models import Record, Task, kind_of, replace
 from actors.reply import Reply
-from actors.store.ops import Create, Delete, Op, Patch, RequireNodeReady, RequireVersion, Update
+from actors.store.ops import Create, Delete, Op, Patch, RequireGpuRoom, RequireNodeReady, RequireVersion, Update
 
 logger = logging.getLogger(__name__)
 
@@ -469,6 +469,10 @@ class EtcdDatastore(Datastore):
             elif isinstance(op, RequireVersion):
                 k = (op.kind, op.id)
                 compare.append(_same_revision(key(*k), op.expected_version))
+            elif isinstance(op, RequireGpuRoom):
+                # Checked against this process's cache (the leader binds, and sees every binding it made); a
+                # device's use is derived from tasks, so etcd has no single key to compare for it.
+                continue
             else:
                 raise TypeError(f"unknown operation {op!r}")
             touched.append(k)

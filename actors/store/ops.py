@@ -61,6 +61,17 @@ class RequireNodeReady:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class RequireGpuRoom:
+    """Guard: each of the node's ``devices`` has ``each`` milli-GPU free now
+    (used with a binding, so that two bindings racing for one device cannot
+    both take it)."""
+
+    node_id: str
+    devices: tuple[int, ...]
+    each: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class RequireVersion:
     """Guard: the record exists and its version is still ``expected_version``.
     The controller puts it in front of the changes it makes for a deployment,
@@ -90,4 +101,13 @@ class DeleteNamespaced:
     namespace: str
 
 
-Op = Create | Update | Patch | Delete | RequireNodeReady | RequireVersion | DeleteOwnedTasks | DeleteNamespaced
+def gpu_guard(task: Any, node_id: str, devices: tuple[int, ...]) -> list[RequireGpuRoom]:
+    """The guard a binding of ``task`` on ``devices`` of ``node_id`` needs
+    (none without GPU)."""
+    if not devices:
+        return []
+    return [RequireGpuRoom(node_id, tuple(devices), task.resources.gpu // len(devices))]
+
+
+Op = (Create | Update | Patch | Delete | RequireNodeReady | RequireGpuRoom | RequireVersion | DeleteOwnedTasks
+      | DeleteNamespaced)

@@ -41,7 +41,9 @@ MAX_REPLICAS = 10_000
 MAX_DEPLOYMENT_ID = 57  # so that its tasks' '<id>-xxxxx' ids stay within 63
 DEFAULT_CAPACITY = {"cpu": 4000, "memory": 8192}  # millicores, MiB
 OUTCOMES = ("succeeded", "failed")
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations")
+MAX_TAINTS = 32  # taints of a node, tolerations of a task
+EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 
 _ID = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$")
@@ -82,16 +84,16 @@ class Invalid(ValueError):
 
 def node(body: Mapping[str, Any]) -> dict[str, Any]:
     """A node's registration as the server stores it: id, capacity, labels, simulated."""
-    _only(body, ("id", "capacity", "labels", "simulated"))
+    _only(body, ("id", "capacity", "labels", "simulated", "taints"))
     if "id" not in body:
         raise Invalid("id", f"is required: {ID_RULE}")
-    return {
+    return _with_taints(body, {
         "id": valid_id(body["id"]),
         "capacity": resources(body["capacity"], "capacity", DEFAULT_CAPACITY, capacity=True) if "capacity" in body
         else dict(DEFAULT_CAPACITY),
         "labels": labels(body["labels"]) if "labels" in body else {},
         "simulated": _bool(body["simulated"], "simulated") if "simulated" in body else True,
-    }
+    })
 
 
 def task(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,6 +216,66 @@ def gpu_devices(value: object, field: str = "gpu") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_GPUS:
         raise Invalid(field, f"must be a whole number of GPU devices from 0 to {MAX_GPUS}, not {value!r}")
     return value
+
+
+def _with_taints(body: Mapping[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """The node's fields, then its taints (read last, as the server reads them)."""
+    found = taints(body["taints"]) if body.get("taints") is not None else []
+    return {**node, "taints": found} if found else node
+
+
+def taints(value: object, field: str = "taints") -> list[dict[str, str]]:
+    if not isinstance(value, list) or len(value) > MAX_TAINTS:
+        raise Invalid(field, f"must be a list of at most {MAX_TAINTS} taints")
+    found = []
+    for i, item in enumerate(value):
+        at = f"{field}[{i}]"
+        item = _object(item, at)
+        _only(item, ("key", "value", "effect"), f"{at}.")
+        key, val = item.get("key"), item.get("value", "")
+        if not isinstance(key, str) or not isinstance(val, str):
+            raise Invalid(f"{at}.key", "is required: a label key, and value a label value")
+        labels({key: val}, at)
+        effect = str(item.get("effect", "NoSchedule"))
+        if effect not in EFFECTS:
+            raise Invalid(f"{at}.effect", f"must be one of {', '.join(EFFECTS)}, not {effect!r}")
+        found.append({"key": key, "value": val, "effect": effect})
+    return found
+
+
+def tolerations(value: object, field: str = "tolerations") -> list[dict[str, Any]]:
+    if not isinstance(value, list) or len(value) > MAX_TAINTS:
+        raise Invalid(field, f"must be a list of at most {MAX_TAINTS} tolerations")
+    found = []
+    for i, item in enumerate(value):
+        at = f"{field}[{i}]"
+        item = _object(item, at)
+        _only(item, ("key", "operator", "value", "effect", "toleration_seconds"), f"{at}.")
+        key, val = item.get("key", ""), item.get("value", "")
+        if not isinstance(key, str) or not isinstance(val, str):
+            raise Invalid(f"{at}.key", "key and value must be strings")
+        if key:
+            labels({key: val}, at)
+        seconds = item.get("toleration_seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not 0 <= seconds <= MAX_DURATION):
+            raise Invalid(f"{at}.toleration_seconds", "must be a number of seconds")
+        operator, effect = str(item.get("operator", "Equal")), str(item.get("effect", ""))
+        if operator not in ("Equal", "Exists"):
+            raise Invalid(f"{at}.operator", f"must be Equal or Exists, not {operator!r}")
+        if effect and effect not in EFFECTS:
+            raise Invalid(f"{at}.effect", f"must be empty or one of {', '.join(EFFECTS)}, not {effect!r}")
+        if operator == "Exists" and val:
+            raise Invalid(f"{at}.value", "must be empty when operator is Exists")
+        if not key and operator != "Exists":
+            raise Invalid(f"{at}.operator", "must be Exists when the key is empty")
+        if seconds is not None and effect != "NoExecute":
+            raise Invalid(f"{at}.toleration_seconds", "is only for effect NoExecute")
+        shown: dict[str, Any] = {"key": key, "operator": operator, "value": val, "effect": effect}
+        if seconds is not None:
+            shown["toleration_seconds"] = float(seconds)
+        found.append(shown)
+    return found
 
 
 def node_affinity(value: object, field: str = "node_affinity") -> list[list[dict[str, Any]]]:
@@ -341,7 +403,9 @@ def _template_fields(body: Mapping[str, Any], where: str) -> dict[str, Any]:
 def _affinity_field(body: Mapping[str, Any], where: str) -> dict[str, Any]:
     terms = node_affinity(body["node_affinity"], f"{where}node_affinity") if body.get(
         "node_affinity") is not None else []
-    return {"node_affinity": terms} if terms else {}
+    found = tolerations(body["tolerations"], f"{where}tolerations") if body.get(
+        "tolerations") is not None else []
+    return ({"node_affinity": terms} if terms else {}) | ({"tolerations": found} if found else {})
 
 
 def _integer(value: object, field: str, unit: str, maximum: int, from_text: Any) -> int:

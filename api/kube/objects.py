@@ -30,9 +30,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from actors.domain import affinity, namespaces
+from actors.domain import affinity, namespaces, taints
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task, TaskStatus
+from api.native.validation import MAX_TERMS, MAX_VALUES
+from api.native.validation import labels as valid_labels
 from api.quantity import cpu_millicores, gpu_milli, memory_mib
 
 DEFAULT_NAMESPACE = namespaces.DEFAULT
@@ -117,10 +119,12 @@ def node(n: Node) -> dict[str, Any]:
         "message": "kubelet is posting ready status" if n.healthy else "the node is marked unhealthy",
     }
     spec: dict[str, Any] = {}
+    if n.taints:
+        spec["taints"] = taints_manifest(n.taints)
     if not n.schedulable:
         spec["unschedulable"] = True
-        spec["taints"] = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
-                           "timeAdded": heartbeat}]
+        spec["taints"] = spec.get("taints", []) + [{"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule",
+                                                    "timeAdded": heartbeat}]
     return {
         "kind": "Node",
         "apiVersion": "v1",
@@ -274,6 +278,8 @@ def _synthesized(t: Task) -> dict[str, Any]:
         spec["nodeSelector"] = dict(t.node_selector)
     if t.node_affinity:
         spec["affinity"] = affinity_manifest(t.node_affinity)
+    if t.tolerations:
+        spec["tolerations"] = tolerations_manifest(t.tolerations)
     return {"metadata": metadata, "spec": spec}
 
 
@@ -296,6 +302,72 @@ def affinity_manifest(terms: Any) -> dict[str, Any]:
 
 
 _AFFINITY_PATH = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+"""The taint a cordoned node shows; the server's (``spec.unschedulable``), never stored as a taint."""
+
+
+def taints_of(spec: Mapping[str, Any]) -> tuple[taints.Taint, ...]:
+    """A Node's ``spec.taints`` (but the cordon's own), checked."""
+    given = spec.get("taints") or []
+    if not isinstance(given, list):
+        raise ValidationError("spec.taints", "must be a list")
+    found = []
+    for i, item in enumerate(given):
+        at = f"spec.taints[{i}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("key"), str) or not item["key"]:
+            raise ValidationError(f"{at}.key", "Required value")
+        if item["key"] == UNSCHEDULABLE_TAINT:
+            continue
+        value = item.get("value", "")
+        if not isinstance(value, str):
+            raise ValidationError(f"{at}.value", "must be a string")
+        found.append(taints.check_taint(taints.Taint(item["key"], value, str(item.get("effect"))), at))
+    return tuple(found)
+
+
+def tolerations_of(spec: Mapping[str, Any]) -> tuple[taints.Toleration, ...]:
+    """A pod spec's ``tolerations``, checked as Kubernetes checks them."""
+    given = spec.get("tolerations") or []
+    if not isinstance(given, list):
+        raise ValidationError("spec.tolerations", "must be a list")
+    found = []
+    for i, item in enumerate(given):
+        at = f"spec.tolerations[{i}]"
+        if not isinstance(item, Mapping):
+            raise ValidationError(at, "must be an object")
+        key, value = item.get("key") or "", item.get("value") or ""
+        seconds = item.get("tolerationSeconds")
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise ValidationError(f"{at}.key", "key and value must be strings")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
+            raise ValidationError(f"{at}.tolerationSeconds", "must be a whole number of seconds")
+        try:
+            found.append(taints.check_toleration(taints.Toleration(
+                key, str(item.get("operator") or "Equal"), value, str(item.get("effect") or ""),
+                None if seconds is None else float(max(seconds, 0))), at))
+        except ValidationError as exc:
+            raise ValidationError(exc.field.replace("toleration_seconds", "tolerationSeconds"), exc.message) from None
+    return tuple(found)
+
+
+def taints_manifest(found: Any) -> list[dict[str, str]]:
+    return [{"key": t.key, **({"value": t.value} if t.value else {}), "effect": t.effect} for t in found]
+
+
+def tolerations_manifest(found: Any) -> list[dict[str, Any]]:
+    shown = []
+    for t in found:
+        item: dict[str, Any] = {"operator": t.operator}
+        if t.key:
+            item["key"] = t.key
+        if t.value:
+            item["value"] = t.value
+        if t.effect:
+            item["effect"] = t.effect
+        if t.seconds is not None:
+            item["tolerationSeconds"] = int(t.seconds)
+        shown.append(item)
+    return shown
 
 
 def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
@@ -316,6 +388,8 @@ def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
     if not isinstance(terms, list) or not terms:
         raise ValidationError(f"{_AFFINITY_PATH}.nodeSelectorTerms", "Required value: must have at least one "
                               "node selector term")
+    if len(terms) > MAX_TERMS:
+        raise ValidationError(f"{_AFFINITY_PATH}.nodeSelectorTerms", f"Too many: at most {MAX_TERMS} terms")
     found = []
     for i, term in enumerate(terms):
         where = f"{_AFFINITY_PATH}.nodeSelectorTerms[{i}]"
@@ -325,16 +399,18 @@ def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
             raise ValidationError(f"{where}.matchFields", "Unsupported value: matchFields is not served here; "
                                   "use matchExpressions on the node's labels")
         expressions = term.get("matchExpressions") or []
-        if not isinstance(expressions, list):
-            raise ValidationError(f"{where}.matchExpressions", "must be a list")
+        if not isinstance(expressions, list) or len(expressions) > MAX_TERMS:
+            raise ValidationError(f"{where}.matchExpressions", f"must be a list of at most {MAX_TERMS} expressions")
         requirements = []
         for j, expression in enumerate(expressions):
             at = f"{where}.matchExpressions[{j}]"
             if not isinstance(expression, Mapping) or not isinstance(expression.get("key"), str):
                 raise ValidationError(f"{at}.key", "Required value")
             values = expression.get("values") or []
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise ValidationError(f"{at}.values", "must be a list of strings")
+            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                    isinstance(v, str) and len(v) <= 63 for v in values):
+                raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
+            valid_labels({expression["key"]: ""}, f"{at}.key")
             requirements.append(affinity.requirement(expression["key"], expression.get("operator"), values, at))
         found.append(tuple(requirements))
     return tuple(found)
@@ -490,11 +566,12 @@ def requests_of(spec: Mapping[str, Any]) -> tuple[int, int, int]:
             asked, limit = requests.get(name), limits.get(name)
             if asked is None and limit is None:
                 continue
-            if asked is not None and limit is not None and _quantity_text(asked) != _quantity_text(limit):
-                raise ValidationError(f"{where}.resources.requests[{name}]", f"Invalid value: must be equal to "
-                                      f"{name} limit")
             field = f"{where}.resources.{'limits' if limit is not None else 'requests'}[{name}]"
             milli = gpu_milli(_quantity_text(limit if limit is not None else asked), field)
+            if asked is not None and limit is not None and gpu_milli(
+                    _quantity_text(asked), f"{where}.resources.requests[{name}]") != milli:
+                raise ValidationError(f"{where}.resources.requests[{name}]", f"Invalid value: must be equal to "
+                                      f"{name} limit")
             if name == GPU_RESOURCE:
                 if milli % 1000:
                     raise ValidationError(field, "must be a whole number of GPUs; ask for a share with "

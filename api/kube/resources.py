@@ -259,8 +259,12 @@ def node_spec(manifest: Mapping[str, Any]) -> tuple[NodeSpec, bool]:
     annotations = _annotations(metadata.get("annotations"), name)
     simulated = annotations.pop(objects.SIMULATED_ANNOTATION, "true") != "false"
     spec = manifest.get("spec") or {}
+    try:
+        found_taints = objects.taints_of(spec) if isinstance(spec, dict) else ()
+    except ValidationError as exc:
+        raise invalid("Node", name, exc.field, exc.message) from None
     return NodeSpec(id=name, capacity=Resources(cpu, memory, gpus * 1000), labels=labels, simulated=simulated,
-                    annotations=annotations), bool(spec.get("unschedulable"))
+                    annotations=annotations, taints=found_taints), bool(spec.get("unschedulable"))
 
 
 def _annotations(value: object, name: str) -> dict[str, str]:
@@ -299,6 +303,12 @@ def node_changes(node: Any, current: Mapping[str, Any], patched: Any) -> NodeCha
     if not isinstance(unschedulable, bool):
         raise invalid("Node", name, "spec.unschedulable", "must be true or false")
     changes: dict[str, Any] = {}
+    try:
+        found_taints = objects.taints_of(spec)
+    except ValidationError as exc:
+        raise invalid("Node", name, exc.field, exc.message) from None
+    if found_taints != node.taints:
+        changes["taints"] = found_taints
     if unschedulable == node.schedulable:
         changes["schedulable"] = not unschedulable
     labels = labels_of(meta.get("labels"), "Node", name)
@@ -549,6 +559,7 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
         if not isinstance(node_selector, dict) or not all(isinstance(v, str) for v in node_selector.values()):
             raise ValidationError("spec.nodeSelector", "must be an object of strings")
         node_affinity = objects.node_affinity_of(spec)
+        tolerations = objects.tolerations_of(spec)
         duration = objects.duration_of(annotations)
         outcome = objects.outcome_of(annotations)
     except ValidationError as exc:
@@ -564,6 +575,7 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
     if node_name:  # bound at once, as a kubelet takes such a pod: no scheduler looks at it
         scheduler = scheduler or objects.NODE_NAME_SCHEDULER
     return TaskSpec(id=namespaces.key(namespace, name), name=name, resources=Resources(cpu, memory, gpu),
-                    node_selector=node_selector, node_affinity=node_affinity, duration=duration, outcome=outcome,
+                    node_selector=node_selector, node_affinity=node_affinity, tolerations=tolerations,
+                    duration=duration, outcome=outcome,
                     manifest=objects.stored_manifest(manifest, name, namespace),
                     scheduler=scheduler)

@@ -60,6 +60,8 @@ def pod_template(d: Deployment) -> dict[str, Any]:
         spec["nodeSelector"] = dict(t.node_selector)
     if t.node_affinity:
         spec["affinity"] = objects.affinity_manifest(t.node_affinity)
+    if t.tolerations:
+        spec["tolerations"] = objects.tolerations_manifest(t.tolerations)
     return {"metadata": {"labels": {"app": namespaces.name_of(d.id)}, "annotations": annotations}, "spec": spec}
 
 
@@ -195,6 +197,7 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
     try:
         cpu, memory, gpu = objects.requests_of(pod_spec)
         node_affinity = objects.node_affinity_of(pod_spec)
+        tolerations = objects.tolerations_of(pod_spec)
     except ValidationError as exc:
         raise ValidationError(f"spec.template.{exc.field}", exc.message) from None
     annotations = metadata.get("annotations") or {}
@@ -209,7 +212,7 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
     kept = {"metadata": {k: v for k, v in metadata.items() if k not in objects.SERVER_METADATA and k != "name"},
             "spec": {k: v for k, v in pod_spec.items() if k != "nodeName"}}
     return TaskTemplate(resources=Resources(cpu, memory, gpu), node_selector=dict(node_selector), duration=duration,
-                        outcome=outcome, manifest=kept, node_affinity=node_affinity)
+                        outcome=outcome, manifest=kept, node_affinity=node_affinity, tolerations=tolerations)
 
 
 def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:

@@ -53,6 +53,18 @@ def node(n: Node) -> dict[str, Any]:
     }
     if n.capacity.gpu:
         shown["gpu_allocation"] = [gpus(1000 - free) for free in n.gpu_free()]
+    if n.taints:
+        shown["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in n.taints]
+    return shown
+
+
+def tolerations(found) -> list[dict[str, Any]]:
+    shown = []
+    for t in found:
+        item: dict[str, Any] = {"key": t.key, "operator": t.operator, "value": t.value, "effect": t.effect}
+        if t.seconds is not None:
+            item["toleration_seconds"] = t.seconds
+        shown.append(item)
     return shown
 
 
@@ -89,6 +101,8 @@ def _task_extras(t: Task) -> dict[str, Any]:
         extras["node_affinity"] = affinity(t.node_affinity)
     if t.gpu_devices:
         extras["gpu_devices"] = list(t.gpu_devices)
+    if t.tolerations:
+        extras["tolerations"] = tolerations(t.tolerations)
     return extras
 
 
@@ -119,6 +133,8 @@ def template(t: TaskTemplate) -> dict[str, Any]:
     }
     if t.node_affinity:
         shown["node_affinity"] = affinity(t.node_affinity)
+    if t.tolerations:
+        shown["tolerations"] = tolerations(t.tolerations)
     return shown
 
 

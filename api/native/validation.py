@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from actors.domain import affinity
+from actors.domain import affinity, taints
 from actors.domain.errors import ValidationError
 from actors.domain.models import (
     DEFAULT_CAPACITY,
@@ -40,7 +40,8 @@ MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
 MAX_REPLICAS = 10_000
 MAX_BATCH = 1000  # tasks in one POST /tasks
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations")
+MAX_TAINTS = 32  # taints of a node, tolerations of a task
 MAX_TERMS = 8  # node affinity terms, and expressions in a term
 MAX_VALUES = 16  # values of one expression
 
@@ -161,8 +162,51 @@ def node_affinity(value: object, field: str = "node_affinity") -> affinity.Affin
     return tuple(terms)
 
 
+def node_taints(value: object, field: str = "taints") -> tuple[taints.Taint, ...]:
+    """``[{"key", "value", "effect"}]``: a label key, a label value (empty by
+    default), NoSchedule (the default), PreferNoSchedule or NoExecute."""
+    if not isinstance(value, list) or len(value) > MAX_TAINTS:
+        raise ValidationError(field, f"must be a list of at most {MAX_TAINTS} taints")
+    found = []
+    for i, item in enumerate(value):
+        at = f"{field}[{i}]"
+        item = _object(item, at)
+        _only(item, ("key", "value", "effect"), f"{at}.")
+        key, val = item.get("key"), item.get("value", "")
+        if not isinstance(key, str) or not isinstance(val, str):
+            raise ValidationError(f"{at}.key", "is required: a label key, and value a label value")
+        labels({key: val}, at)
+        found.append(taints.check_taint(taints.Taint(key, val, str(item.get("effect", "NoSchedule"))), at))
+    return tuple(found)
+
+
+def task_tolerations(value: object, field: str = "tolerations") -> tuple[taints.Toleration, ...]:
+    """``[{"key", "operator", "value", "effect", "toleration_seconds"}]``
+    with Kubernetes' rules (see :mod:`actors.domain.taints`)."""
+    if not isinstance(value, list) or len(value) > MAX_TAINTS:
+        raise ValidationError(field, f"must be a list of at most {MAX_TAINTS} tolerations")
+    found = []
+    for i, item in enumerate(value):
+        at = f"{field}[{i}]"
+        item = _object(item, at)
+        _only(item, ("key", "operator", "value", "effect", "toleration_seconds"), f"{at}.")
+        key, val = item.get("key", ""), item.get("value", "")
+        if not isinstance(key, str) or not isinstance(val, str):
+            raise ValidationError(f"{at}.key", "key and value must be strings")
+        if key:
+            labels({key: val}, at)
+        seconds = item.get("toleration_seconds")
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not 0 <= seconds <= MAX_DURATION):
+            raise ValidationError(f"{at}.toleration_seconds", "must be a number of seconds")
+        found.append(taints.check_toleration(taints.Toleration(
+            key, str(item.get("operator", "Equal")), val, str(item.get("effect", "")),
+            None if seconds is None else float(seconds)), at))
+    return tuple(found)
+
+
 def node_spec(body: Mapping[str, Any]) -> NodeSpec:
-    _only(body, ("id", "capacity", "labels", "simulated"))
+    _only(body, ("id", "capacity", "labels", "simulated", "taints"))
     if "id" not in body:
         raise ValidationError("id", f"is required: {ID_RULE}")
     return NodeSpec(
@@ -171,6 +215,7 @@ def node_spec(body: Mapping[str, Any]) -> NodeSpec:
         else DEFAULT_CAPACITY,
         labels=labels(body["labels"]) if "labels" in body else {},
         simulated=_bool(body["simulated"], "simulated") if "simulated" in body else True,
+        taints=node_taints(body["taints"]) if body.get("taints") is not None else (),
     )
 
 
@@ -196,11 +241,12 @@ def _version(value: object, field: str, from_header: bool = False) -> int:
 
 
 def node_changes(body: Mapping[str, Any]) -> NodeChanges:
-    _only(body, ("healthy", "schedulable", "labels", "version"))
+    _only(body, ("healthy", "schedulable", "labels", "taints", "version"))
     return NodeChanges(
         healthy=_bool(body["healthy"], "healthy") if "healthy" in body else None,
         schedulable=_bool(body["schedulable"], "schedulable") if "schedulable" in body else None,
         labels=labels(body["labels"]) if "labels" in body else None,
+        taints=node_taints(body["taints"]) if body.get("taints") is not None else None,
     )
 
 
@@ -218,6 +264,7 @@ def task_spec(body: Mapping[str, Any]) -> TaskSpec:
         duration=template.duration,
         outcome=template.outcome,
         node_affinity=template.node_affinity,
+        tolerations=template.tolerations,
     )
 
 
@@ -255,6 +302,8 @@ def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:
         outcome=outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else TaskStatus.SUCCEEDED,
         node_affinity=node_affinity(body["node_affinity"], f"{where}node_affinity")
         if body.get("node_affinity") is not None else (),
+        tolerations=task_tolerations(body["tolerations"], f"{where}tolerations")
+        if body.get("tolerations") is not None else (),
     )
 
 

@@ -256,3 +256,18 @@ def test_apply_of_nodes_and_namespaces_is_created_unchanged_configured(cluster, 
     assert kubectl("apply", "-f", "-", stdin=NAMESPACE.replace("tier: a", "tier: b")).stdout.strip() == \
         "namespace/team configured"
     assert "tier=b" in kubectl("get", "ns", "team", "--show-labels").stdout
+
+
+def test_kubectl_taint_keeps_pods_off_until_they_tolerate(cluster, kubectl):
+    cluster.post("/nodes", {"id": "n1"})
+    assert kubectl("taint", "nodes", "n1", "dedicated=gpu:NoSchedule").stdout.strip() == "node/n1 tainted"
+    assert cluster.get("/nodes/n1").json()["taints"] == [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
+    kubectl("apply", "-f", "-", stdin=POD)
+    cluster.wait_until(lambda: cluster.task("api")["message"] != "")
+    assert cluster.task("api")["message"] == "0/1 nodes available: 1 had untolerated taint {dedicated: gpu}"
+    tolerant = POD.replace("name: api", "name: tolerant").replace("spec:\n", "spec:\n  tolerations:\n  - {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}\n", 1)
+    kubectl("apply", "-f", "-", stdin=tolerant)
+    kubectl("wait", "--for=condition=Ready", "pod/tolerant", "--timeout=30s")
+    assert kubectl("taint", "nodes", "n1", "dedicated-").stdout.strip() == "node/n1 untainted"
+    kubectl("wait", "--for=condition=Ready", "pod/api", "--timeout=30s")
+    assert "taints" not in cluster.get("/nodes/n1").json()

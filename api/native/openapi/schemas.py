@@ -152,6 +152,39 @@ def _schemas() -> dict[str, Any]:
                 "type": "integer", "minimum": 0, "maximum": 64, "description": "Whole GPU devices (default 0)."}},
             "additionalProperties": False,
         },
+        "Taints": {
+            "type": "array", "maxItems": 32,
+            "description": "What keeps tasks off the node unless they tolerate it.",
+            "items": {"type": "object", "required": ["key"], "additionalProperties": False, "properties": {
+                "key": {"type": "string", "pattern": LABEL_KEY_PATTERN},
+                "value": {"type": "string", "pattern": LABEL_VALUE_PATTERN},
+                "effect": {"enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"], "default": "NoSchedule"},
+            }},
+        },
+        "Tolerations": {
+            "type": "array", "maxItems": 32,
+            "description": "The node taints a task tolerates, with Kubernetes' rules: Equal (the default) matches "
+            "a taint's key and value, Exists its key (any key when empty); an empty effect matches every effect; "
+            "toleration_seconds only with effect NoExecute.",
+            "items": {"anyOf": [
+                {"type": "object", "required": ["key"], "additionalProperties": False, "properties": {
+                    "key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"const": "Equal"},
+                    "value": {"type": "string", "pattern": LABEL_VALUE_PATTERN},
+                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}}},
+                {"type": "object", "required": ["key", "effect"], "additionalProperties": False, "properties": {
+                    "key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"const": "Equal"},
+                    "value": {"type": "string", "pattern": LABEL_VALUE_PATTERN}, "effect": {"const": "NoExecute"},
+                    "toleration_seconds": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION}}},
+                {"type": "object", "required": ["operator"], "additionalProperties": False, "properties": {
+                    "key": {"anyOf": [{"const": ""}, {"type": "string", "pattern": LABEL_KEY_PATTERN}]},
+                    "operator": {"const": "Exists"}, "value": {"const": ""},
+                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}}},
+                {"type": "object", "required": ["operator", "effect"], "additionalProperties": False, "properties": {
+                    "key": {"anyOf": [{"const": ""}, {"type": "string", "pattern": LABEL_KEY_PATTERN}]},
+                    "operator": {"const": "Exists"}, "value": {"const": ""}, "effect": {"const": "NoExecute"},
+                    "toleration_seconds": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION}}},
+            ]},
+        },
         "NodeAffinity": {
             "type": "array",
             "description": "Required node affinity: terms (ORed) of expressions (ANDed), with Kubernetes' operators.",
@@ -189,6 +222,7 @@ def _schemas() -> dict[str, Any]:
                 },
                 "labels": _ref("Labels"),
                 "simulated": {"type": "boolean", "default": True},
+                "taints": {"anyOf": [_ref("Taints"), {"type": "null"}]},
             },
             "additionalProperties": False,
         },
@@ -199,6 +233,7 @@ def _schemas() -> dict[str, Any]:
                 "healthy": {"type": "boolean"},
                 "schedulable": {"type": "boolean"},
                 "labels": {**_ref("Labels"), "description": "Replaces all labels."},
+                "taints": {"anyOf": [_ref("Taints"), {"type": "null"}], "description": "Replaces all taints."},
                 "version": expected_version,
             },
             "additionalProperties": False,
@@ -221,6 +256,7 @@ def _schemas() -> dict[str, Any]:
                 "resources": {**_ref("ResourcesInput"), "description": "Requests; default 0."},
                 "node_selector": {**_ref("Labels"), "description": "Labels a node must have."},
                 "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
+                "tolerations": {"anyOf": [_ref("Tolerations"), {"type": "null"}]},
                 "duration": {
                     "type": ["number", "null"],
                     "minimum": 0,
@@ -283,6 +319,7 @@ def _schemas() -> dict[str, Any]:
                 "version": version,
                 "gpu_allocation": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1},
                                    "description": "A node with GPUs: the GPUs in use on each device, in order."},
+                "taints": _ref("Taints"),
             },
             "additionalProperties": False,
         },
@@ -314,6 +351,7 @@ def _schemas() -> dict[str, Any]:
                 "owner": {"type": ["string", "null"], "description": "The deployment that made it, if any."},
                 "template_hash": {"type": ["string", "null"], "description": "Which template of its deployment."},
                 "node_affinity": _ref("NodeAffinity"),
+                "tolerations": _ref("Tolerations"),
                 "gpu_devices": {"type": "array", "items": {"type": "integer", "minimum": 0},
                                 "description": "The devices of its node its GPU request holds."},
             },
@@ -371,6 +409,7 @@ def _deployment_schemas() -> dict[str, Any]:
             "resources": _ref("ResourcesInput"),
             "node_selector": _ref("Labels"),
             "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
+                "tolerations": {"anyOf": [_ref("Tolerations"), {"type": "null"}]},
             "duration": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION},
             "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         },

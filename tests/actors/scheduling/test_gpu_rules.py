@@ -105,3 +105,26 @@ def test_the_datastore_derives_each_devices_use_from_the_active_tasks():
     store.commit([Delete("task", "share")])
     assert store.get_node("g").gpu_used == () and store.get_node("g").gpu_free() == [1000, 1000]
     assert store.get_node("g").gpu_kinds == ()
+
+
+def test_two_bindings_racing_for_one_device_cannot_both_take_it():
+    from actors.domain.errors import Conflict
+    from actors.store.ops import RequireNodeReady, gpu_guard
+
+    store = Datastore()
+    store.commit([Create(gpu_node("g", gpus=1)), Create(make_task("a", gpu=1000)), Create(make_task("b", gpu=1000))])
+    for task_id in ("b", "a"):  # both chose device 0 from the same view of the node
+        task = store.get_task(task_id)
+        ops = [RequireNodeReady("g"), *gpu_guard(task, "g", (0,)), Patch("task", task_id, task.version,
+                                                                         binding(task, "g", 1.0, (0,)))]
+        if task_id == "b":
+            store.commit(ops)
+        else:
+            with pytest.raises(Conflict, match="no room for 1 GPU on device 0"):
+                store.commit(ops)
+    assert store.get_node("g").gpu_used == (1000,) and store.get_task("a").status is TaskStatus.PENDING
+
+
+def test_an_empty_affinity_term_matches_no_node():
+    assert not matches(((),), {"zone": "a"})
+    assert matches(((), (Requirement("zone", "In", ("a",)),)), {"zone": "a"})

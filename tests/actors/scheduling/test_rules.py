@@ -28,9 +28,11 @@ from actors.scheduling.rules import (
     place_all as pure_place_all,
     resources_fit,
     spread_score,
+    taints_tolerated,
     unschedulable_message,
 )
 from actors.domain.affinity import Requirement
+from actors.domain.taints import Taint, Toleration
 from actors.scheduling.node_index import NodeIndex
 from tests.helpers import make_node, make_task
 
@@ -99,7 +101,8 @@ def test_resources_fit(request_, capacity, allocated, expected):
 
 
 def test_filters_run_in_the_documented_order():
-    assert FILTERS == (node_healthy, node_schedulable, node_selector_matches, node_affinity_matches, resources_fit)
+    assert FILTERS == (node_healthy, node_schedulable, taints_tolerated, node_selector_matches, node_affinity_matches,
+                       resources_fit)
 
 
 # --- scores ------------------------------------------------------------------
@@ -426,6 +429,10 @@ def test_the_index_knows_only_the_policies_it_can_vectorise():
 
 
 _resources = st.sampled_from([0, 1, 7, 100, 250, 333, 500, 1000, 1024, 4000])
+_TAINTS = [(), (), (), (Taint("dedicated", "gpu"),), (Taint("dedicated", "batch", "NoExecute"),),
+           (Taint("spot", "", "PreferNoSchedule"),), (Taint("a", "1"), Taint("b", "2"))]
+_TOLERATIONS = [(), (), (Toleration("dedicated", "Equal", "gpu"),), (Toleration("dedicated", "Exists"),),
+                (Toleration(operator="Exists"),), (Toleration("a", "Equal", "1", "NoSchedule"),)]
 _AFFINITIES = [(), (), ((Requirement("zone", "In", ("a",)),), (Requirement("disk", "Exists"),)),
                ((Requirement("zone", "NotIn", ("a",)), Requirement("disk", "DoesNotExist")),)]
 _labels = st.sampled_from([{}, {"zone": "a"}, {"zone": "b"}, {"zone": "a", "disk": "ssd"}])
@@ -443,6 +450,7 @@ def _clusters(draw):
             f"n{i:02d}", cpu=cpu, memory=memory, gpus=gpus, labels=draw(_labels),
             healthy=draw(st.booleans()) or draw(st.booleans()), schedulable=draw(st.booleans()) or draw(st.booleans()),
             gpu_used=tuple(draw(st.sampled_from([0, 0, 300, 500, 750, 1000])) for _ in range(gpus)),
+            taints=draw(st.sampled_from(_TAINTS)),
         ))
         if draw(st.booleans()):
             allocated = Resources(draw(st.integers(0, cpu)), draw(st.integers(0, memory)))
@@ -451,7 +459,8 @@ def _clusters(draw):
         make_task(f"t{j}", cpu=draw(_resources), memory=draw(_resources),
                   gpu=draw(st.sampled_from([0, 0, 0, 250, 500, 700, 1000, 2000, 4000])),
                   node_selector=draw(st.sampled_from([{}, {}, {"zone": "a"}, {"disk": "ssd"}])),
-                  node_affinity=draw(st.sampled_from(_AFFINITIES)))
+                  node_affinity=draw(st.sampled_from(_AFFINITIES)),
+                  tolerations=draw(st.sampled_from(_TOLERATIONS)))
         for j in range(draw(st.integers(min_value=0, max_value=25)))
     ]
     return draw(st.permutations(nodes)), tasks

@@ -6,8 +6,10 @@ import pytest
 from actors.store import codec
 from actors.domain.models import Deployment, Node, Resources, Task, TaskStatus
 from actors.domain.affinity import Requirement
+from actors.domain.taints import Taint, Toleration
 from tests.helpers import make_deployment, make_node, make_task, make_template
 
+TOLERATIONS = (Toleration("dedicated", "Equal", "gpu", "NoExecute", 30.0), Toleration(operator="Exists"))
 AFFINITY = ((Requirement("zone", "In", ("a", "b")), Requirement("gpu", "Exists")), (Requirement("rank", "Gt", ("3",)),))
 
 DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.decode_deployment}
@@ -32,7 +34,9 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                         template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
                                                outcome=TaskStatus.FAILED)),
         make_deployment("empty", replicas=0),
-        make_deployment("gpu", template=make_template(cpu=100, gpu=2000, node_affinity=AFFINITY)),
+        make_deployment("gpu", template=make_template(cpu=100, gpu=2000, node_affinity=AFFINITY,
+                                                      tolerations=TOLERATIONS)),
+        make_node("tainted", taints=(Taint("spot", "", "PreferNoSchedule"), Taint("a", "b"))),
         make_deployment("kube", manifest={"metadata": {"name": "kube"}, "spec": {"replicas": 2}},
                         template=make_template(cpu=100, manifest={"metadata": {"labels": {"app": "kube"}},
                                                                   "spec": {"containers": [{"name": "c"}]}})),
@@ -44,8 +48,10 @@ def test_records_round_trip(record):
 
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
-    [(Node, make_node(annotations={"a": "b"}), {"allocated", "gpu_used", "gpu_kinds"}),
-     (Task, make_task(manifest={"spec": {}}, scheduler="mine", gpu_devices=(1,), node_affinity=AFFINITY), set()),
+    [(Node, make_node(annotations={"a": "b"}, taints=(Taint("dedicated", "gpu", "NoExecute"),)),
+      {"allocated", "gpu_used", "gpu_kinds"}),
+     (Task, make_task(manifest={"spec": {}}, scheduler="mine", gpu_devices=(1,), node_affinity=AFFINITY,
+                      tolerations=TOLERATIONS), set()),
      (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):

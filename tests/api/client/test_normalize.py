@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.domain import affinity, models, rollout
+from actors.domain import affinity, models, rollout, taints
 from actors.domain.errors import ValidationError
 from api import quantity
 from api.client import normalize
@@ -24,14 +24,18 @@ def server(kind: str, body: dict[str, Any]) -> Any:
     try:
         if kind == "node":
             spec = validation.node_spec(body)
-            return {"id": spec.id, "capacity": serialize.resources(spec.capacity), "labels": dict(spec.labels),
-                    "simulated": spec.simulated}
+            shown = {"id": spec.id, "capacity": serialize.resources(spec.capacity), "labels": dict(spec.labels),
+                     "simulated": spec.simulated}
+            if spec.taints:
+                shown["taints"] = [{"key": t.key, "value": t.value, "effect": t.effect} for t in spec.taints]
+            return shown
         if kind == "task":
             spec = validation.task_spec(body)
             return {"id": spec.id, "name": spec.name, "resources": serialize.resources(spec.resources),
                     "node_selector": dict(spec.node_selector), "duration": spec.duration,
                     "outcome": spec.outcome.value} | (
-                {"node_affinity": serialize.affinity(spec.node_affinity)} if spec.node_affinity else {})
+                {"node_affinity": serialize.affinity(spec.node_affinity)} if spec.node_affinity else {}) | (
+                {"tolerations": serialize.tolerations(spec.tolerations)} if spec.tolerations else {})
         spec = validation.deployment_spec(body)
         return {"id": spec.id, "replicas": spec.replicas, "template": serialize.template(spec.template)}
     except ValidationError as exc:
@@ -49,6 +53,7 @@ def test_the_limits_are_the_servers():
     assert normalize.MAX_CPU == quantity.MAX_CPU
     assert normalize.MAX_MEMORY == quantity.MAX_MEMORY
     assert normalize.MAX_GPUS == quantity.MAX_GPUS
+    assert (normalize.MAX_TAINTS, normalize.EFFECTS) == (validation.MAX_TAINTS, taints.EFFECTS)
     assert (normalize.MAX_TERMS, normalize.MAX_VALUES) == (validation.MAX_TERMS, validation.MAX_VALUES)
     assert normalize.OPERATORS == affinity.OPERATORS
     assert normalize.MAX_LABELS == validation.MAX_LABELS
@@ -107,6 +112,18 @@ CASES = [
     ("task", {"id": "t1", "node_affinity": [[{"key": "k", "operator": "Lt", "values": ["x"]}]]}),
     ("task", {"id": "t1", "node_affinity": [[{"key": "bad key", "operator": "Exists"}]]}),
     ("task", {"id": "t1", "node_affinity": [[{"operator": "Exists"}]]}),
+    ("node", {"id": "n1", "taints": [{"key": "dedicated", "value": "gpu", "effect": "NoExecute"}, {"key": "spot"}]}),
+    ("node", {"id": "n1", "taints": [{"key": "k", "effect": "Sometimes"}]}),
+    ("node", {"id": "n1", "taints": [{"value": "x"}]}),
+    ("node", {"id": "n1", "taints": "dedicated=gpu"}),
+    ("task", {"id": "t1", "tolerations": [{"key": "dedicated", "value": "gpu"}, {"operator": "Exists"},
+                                         {"key": "k", "operator": "Exists", "effect": "NoExecute",
+                                          "toleration_seconds": 30}]}),
+    ("task", {"id": "t1", "tolerations": [{"key": "k", "operator": "Near"}]}),
+    ("task", {"id": "t1", "tolerations": [{"value": "x"}]}),
+    ("task", {"id": "t1", "tolerations": [{"key": "k", "operator": "Exists", "value": "x"}]}),
+    ("task", {"id": "t1", "tolerations": [{"key": "k", "toleration_seconds": 5}]}),
+    ("task", {"id": "t1", "tolerations": [{"key": "k", "effect": "Never"}]}),
     ("deployment", {"id": "web", "template": {"resources": {"gpu": 1}, "node_affinity": [
         [{"key": "nvidia.com/gpu.product", "operator": "In", "values": ["T4"]}]]}}),
     ("node", {"id": "n1", "capacity": []}),
@@ -180,14 +197,23 @@ _label_value = st.from_regex(r"[A-Za-z0-9_.-]{0,6}", fullmatch=True) | _json
 _labels = st.dictionaries(_label_key, _label_value, max_size=4) | _json
 _duration = st.none() | st.integers(-5, 10**10) | st.floats() | _json
 _outcome = st.sampled_from(["succeeded", "failed", "pending", "SUCCEEDED"]) | _json
+_toleration = st.fixed_dictionaries({}, optional={
+    "key": st.sampled_from(["", "k", "bad key"]) | _json, "operator": st.sampled_from(["Equal", "Exists", "x"]) | _json,
+    "value": st.sampled_from(["", "v", "bad value!"]) | _json,
+    "effect": st.sampled_from(["", "NoSchedule", "NoExecute", "x"]) | _json,
+    "toleration_seconds": st.sampled_from([0, 30, -1, 1e20]) | _json}) | _json
 _template_fields = {"resources": _resources, "node_selector": _labels, "duration": _duration, "outcome": _outcome,
-                    "node_affinity": _affinity}
+                    "node_affinity": _affinity, "tolerations": st.lists(_toleration, max_size=2) | _json}
 _template = st.fixed_dictionaries({}, optional={**_template_fields, "id": _json}) | _json
 _extra = {"zzz": _json}
 
 _BODIES = {
     "node": st.fixed_dictionaries(
-        {}, optional={"id": _id, "capacity": _resources, "labels": _labels, "simulated": st.booleans() | _json, **_extra}
+        {}, optional={"id": _id, "capacity": _resources, "labels": _labels, "simulated": st.booleans() | _json,
+                      "taints": st.lists(st.fixed_dictionaries({}, optional={
+                          "key": st.sampled_from(["k", "bad key"]) | _json, "value": st.sampled_from(["", "v"]) | _json,
+                          "effect": st.sampled_from(["NoSchedule", "NoExecute", "x"]) | _json}) | _json,
+                          max_size=2) | _json, **_extra}
     ),
     "task": st.fixed_dictionaries(
         {}, optional={"id": st.none() | _id, "name": st.text(max_size=10) | _json, **_template_fields, **_extra}
