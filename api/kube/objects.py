@@ -566,7 +566,10 @@ def requests_of(spec: Mapping[str, Any]) -> tuple[int, int, int]:
             asked, limit = requests.get(name), limits.get(name)
             if asked is None and limit is None:
                 continue
-            field = f"{where}.resources.{'limits' if limit is not None else 'requests'}[{name}]"
+            if limit is None:
+                raise ValidationError(f"{where}.resources.limits[{name}]", "Required value: Limit must be set for "
+                                      "non overcommitable resources")
+            field = f"{where}.resources.limits[{name}]"
             milli = gpu_milli(_quantity_text(limit if limit is not None else asked), field)
             if asked is not None and limit is not None and gpu_milli(
                     _quantity_text(asked), f"{where}.resources.requests[{name}]") != milli:

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import falcon
 
+from actors.domain import namespaces
 from actors.event_recorder import EventFeed, EventRecorderProxy, Expired
-from api.native import serialize
+from api.native import serialize, validation
 from api.streams import ReleasingStream
 from api.params import bool_param
 
@@ -54,6 +55,11 @@ class Events:
                 raise falcon.HTTPInvalidHeader("must be the seq of the last event seen", "Last-Event-ID")
             since = int(last_event_id)
         object_id = req.get_param("object")
+        namespace = req.get_param("namespace")
+        if namespace is not None:
+            namespace = validation.valid_id(namespace, "namespace")
+            if object_id is not None:  # a task's or deployment's name in another namespace
+                object_id = namespaces.key(namespace, object_id)
         kind = req.get_param("kind")
         if kind is not None and kind not in KINDS:
             raise falcon.HTTPInvalidParam(f"must be one of {', '.join(KINDS)}", "kind")

@@ -329,6 +329,14 @@ def _event_paths() -> dict[str, Any]:
                         "schema": {"type": "string"},
                     },
                     {
+                        "name": "namespace",
+                        "in": "query",
+                        "required": False,
+                        "description": "With `object`: the namespace of the task or deployment it names "
+                        "(`default` when not given).",
+                        "schema": {"type": "string", "pattern": ID_PATTERN},
+                    },
+                    {
                         "name": "kind",
                         "in": "query",
                         "required": False,
@@ -376,6 +384,7 @@ def _event_paths() -> dict[str, Any]:
                         },
                     },
                     "400": _response("BadRequest"),
+                    "422": _response("Invalid"),
                     "410": _response("Gone"),
                     "503": _json(_ref("Error"), "The control plane did not answer in time, or too many watches "
                                  "are open; retry after `Retry-After` seconds.",

@@ -170,7 +170,7 @@ def _schemas() -> dict[str, Any]:
                 {"type": "object", "required": ["key"], "additionalProperties": False, "properties": {
                     "key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"const": "Equal"},
                     "value": {"type": "string", "pattern": LABEL_VALUE_PATTERN},
-                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}}},
+                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}, "toleration_seconds": {"type": "null"}}},
                 {"type": "object", "required": ["key", "effect"], "additionalProperties": False, "properties": {
                     "key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"const": "Equal"},
                     "value": {"type": "string", "pattern": LABEL_VALUE_PATTERN}, "effect": {"const": "NoExecute"},
@@ -178,7 +178,7 @@ def _schemas() -> dict[str, Any]:
                 {"type": "object", "required": ["operator"], "additionalProperties": False, "properties": {
                     "key": {"anyOf": [{"const": ""}, {"type": "string", "pattern": LABEL_KEY_PATTERN}]},
                     "operator": {"const": "Exists"}, "value": {"const": ""},
-                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}}},
+                    "effect": {"enum": ["", "NoSchedule", "PreferNoSchedule"]}, "toleration_seconds": {"type": "null"}}},
                 {"type": "object", "required": ["operator", "effect"], "additionalProperties": False, "properties": {
                     "key": {"anyOf": [{"const": ""}, {"type": "string", "pattern": LABEL_KEY_PATTERN}]},
                     "operator": {"const": "Exists"}, "value": {"const": ""}, "effect": {"const": "NoExecute"},

@@ -114,3 +114,12 @@ def test_a_gpu_request_kubernetes_would_refuse_is_a_422_naming_the_field(client,
 def test_a_malformed_node_affinity_is_a_422_naming_the_field(client, affinity, field):
     body = assert_status(client.simulate_post(PODS, json=pod_manifest("bad", affinity=affinity)), 422, "Invalid")
     assert field in body["details"]["causes"][0]["field"], body
+
+
+def test_gpu_in_requests_without_limits_is_refused_as_kubernetes_does(client):
+    manifest = pod_manifest("bad")
+    manifest["spec"]["containers"][0]["resources"]["requests"]["nvidia.com/gpu"] = "1"
+    body = assert_status(client.simulate_post(PODS, json=manifest), 422, "Invalid", "Limit must be set")
+    assert body["details"]["causes"][0]["field"] == "spec.containers[0].resources.limits[nvidia.com/gpu]"
+    manifest["spec"]["containers"][0]["resources"]["limits"] = {"nvidia.com/gpu": 1.0}
+    assert client.simulate_post(PODS, json=manifest).status_code == 201  # "1" and 1.0 are the same amount

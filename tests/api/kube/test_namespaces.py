@@ -151,3 +151,12 @@ def test_the_native_api_reaches_other_namespaces_with_a_parameter(client, team):
     assert client.simulate_delete("/tasks/web", params={"namespace": "team"}).status_code == 204
     assert client.simulate_get(f"{NS}/team/pods").json["items"] == []
     assert client.simulate_get("/tasks/web").status_code == 200  # default's is another task
+
+
+def test_the_native_event_log_finds_an_object_of_another_namespace(client, team):
+    client.simulate_post(f"{NS}/team/pods", json=pod_manifest("web"))
+    client.simulate_post("/tasks", json={"id": "web"})
+    theirs = client.simulate_get("/events", params={"object": "web", "namespace": "team"}).json
+    assert theirs and {(e["namespace"], e["object"]) for e in theirs} == {("team", "web")}
+    ours = client.simulate_get("/events", params={"object": "web"}).json
+    assert ours and {(e["namespace"], e["object"]) for e in ours} == {("default", "web")}
