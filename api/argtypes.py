@@ -6,25 +6,23 @@ from __future__ import annotations
 import argparse
 
 
-def positive_int(text: str) -> int:
+def _whole(text: str, least: int, says: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, not {text}")
+        raise argparse.ArgumentTypeError(f"must be {says}, not {text}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {says}, not {text}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole(text, 1, "a positive whole number")
 
 
 def non_negative_int(text: str) -> int:
     """A seed: NumPy's generators take no negative one."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 or more, not {text}")
-    return value
+    return _whole(text, 0, "a whole number, 0 or more")
 
 
 def positive_seconds(text: str) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from actors.domain.errors import ValidationError
 
@@ -84,6 +85,12 @@ def requirement(key: str, operator: object, values: Sequence[str], field: str) -
     if problem:
         raise ValidationError(f"{field}.operator" if "operator" in problem else f"{field}.values", problem)
     return found
+
+
+def to_lists(affinity: Affinity) -> list[list[list[Any]]]:
+    """As plain lists of ``[key, operator, values]`` (what is stored and
+    hashed); :func:`from_lists` reads them back."""
+    return [[[r.key, r.operator, list(r.values)] for r in term] for term in affinity]
 
 
 def from_lists(terms: Sequence[Sequence[tuple[str, str, Sequence[str]]]]) -> Affinity:

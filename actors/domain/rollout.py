@@ -38,6 +38,7 @@ from collections.abc import Sequence
 
 import orjson
 
+from actors.domain import affinity, taints
 from actors.domain.models import Deployment, Task, TaskStatus, TaskTemplate
 from actors.scheduling.rules import fits_nowhere
 
@@ -82,10 +83,9 @@ def template_hash(template: TaskTemplate) -> str:
     if template.manifest is not None:
         fields["manifest"] = template.manifest
     if template.node_affinity:
-        fields["node_affinity"] = [[[r.key, r.operator, list(r.values)] for r in term]
-                                   for term in template.node_affinity]
+        fields["node_affinity"] = affinity.to_lists(template.node_affinity)
     if template.tolerations:
-        fields["tolerations"] = [dataclasses.astuple(t) for t in template.tolerations]
+        fields["tolerations"] = taints.tolerations_to_lists(template.tolerations)
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 

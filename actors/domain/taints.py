@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from actors.domain.errors import ValidationError
 
@@ -47,6 +48,12 @@ class Toleration:
         if self.operator == "Exists":
             return not self.key or self.key == taint.key
         return self.key == taint.key and self.value == taint.value
+
+
+def tolerations_to_lists(tolerations: Sequence[Toleration]) -> list[list[Any]]:
+    """As plain lists of ``[key, operator, value, effect, seconds]`` (what is
+    stored and hashed); ``Toleration(*item)`` reads one back."""
+    return [[t.key, t.operator, t.value, t.effect, t.seconds] for t in tolerations]
 
 
 def tolerated(taint: Taint, tolerations: Sequence[Toleration]) -> bool:

@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from actors.domain.affinity import Affinity, from_lists
-from actors.domain.taints import Taint, Toleration
+from actors.domain.affinity import from_lists, to_lists
+from actors.domain.taints import Taint, Toleration, tolerations_to_lists
 from actors.domain.models import (
     Deployment,
     Node,
@@ -75,16 +75,12 @@ def _task(t: Task) -> dict[str, Any]:
     if t.scheduler is not None:
         data["scheduler"] = t.scheduler
     if t.node_affinity:
-        data["node_affinity"] = _affinity(t.node_affinity)
+        data["node_affinity"] = to_lists(t.node_affinity)
     if t.gpu_devices:
         data["gpu_devices"] = list(t.gpu_devices)
     if t.tolerations:
-        data["tolerations"] = _tolerations(t.tolerations)
+        data["tolerations"] = tolerations_to_lists(t.tolerations)
     return data
-
-
-def _tolerations(tolerations: tuple[Toleration, ...]) -> list:
-    return [[t.key, t.operator, t.value, t.effect, t.seconds] for t in tolerations]
 
 
 def _read_tolerations(data: dict[str, Any]) -> None:
@@ -97,10 +93,6 @@ def _resources(r: Resources) -> dict[str, int]:
     if r.gpu:
         return {"cpu": r.cpu, "memory": r.memory, "gpu": r.gpu}
     return {"cpu": r.cpu, "memory": r.memory}
-
-
-def _affinity(affinity: Affinity) -> list:
-    return [[[r.key, r.operator, list(r.values)] for r in term] for term in affinity]
 
 
 def _read_affinity(data: dict[str, Any]) -> None:
@@ -119,9 +111,9 @@ def _deployment(d: Deployment) -> dict[str, Any]:
     if t.manifest is not None:
         template["manifest"] = t.manifest
     if t.node_affinity:
-        template["node_affinity"] = _affinity(t.node_affinity)
+        template["node_affinity"] = to_lists(t.node_affinity)
     if t.tolerations:
-        template["tolerations"] = _tolerations(t.tolerations)
+        template["tolerations"] = tolerations_to_lists(t.tolerations)
     data = {
         "id": d.id,
         "replicas": d.replicas,
