@@ -76,7 +76,9 @@ def check_taint(taint: Taint, field: str) -> Taint:
     return taint
 
 
-def check_toleration(toleration: Toleration, field: str) -> Toleration:
+def check_toleration(toleration: Toleration, field: str, seconds_field: str = "toleration_seconds") -> Toleration:
+    """``seconds_field`` names the seconds as the caller's API does
+    (``tolerationSeconds`` in Kubernetes')."""
     if toleration.operator not in OPERATORS:
         raise ValidationError(f"{field}.operator", f"must be Equal or Exists, not {toleration.operator!r}")
     if toleration.effect and toleration.effect not in EFFECTS:
@@ -87,5 +89,5 @@ def check_toleration(toleration: Toleration, field: str) -> Toleration:
     if not toleration.key and toleration.operator != "Exists":
         raise ValidationError(f"{field}.operator", "must be Exists when the key is empty")
     if toleration.seconds is not None and toleration.effect != "NoExecute":
-        raise ValidationError(f"{field}.toleration_seconds", "is only for effect NoExecute")
+        raise ValidationError(f"{field}.{seconds_field}", "is only for effect NoExecute")
     return toleration

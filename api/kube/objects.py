@@ -341,12 +341,9 @@ def tolerations_of(spec: Mapping[str, Any]) -> tuple[taints.Toleration, ...]:
             raise ValidationError(f"{at}.key", "key and value must be strings")
         if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
             raise ValidationError(f"{at}.tolerationSeconds", "must be a whole number of seconds")
-        try:
-            found.append(taints.check_toleration(taints.Toleration(
-                key, str(item.get("operator") or "Equal"), value, str(item.get("effect") or ""),
-                None if seconds is None else float(max(seconds, 0))), at))
-        except ValidationError as exc:
-            raise ValidationError(exc.field.replace("toleration_seconds", "tolerationSeconds"), exc.message) from None
+        found.append(taints.check_toleration(taints.Toleration(
+            key, str(item.get("operator") or "Equal"), value, str(item.get("effect") or ""),
+            None if seconds is None else float(max(seconds, 0))), at, "tolerationSeconds"))
     return tuple(found)
 
 

@@ -445,3 +445,10 @@ def test_ages_in_tables_count_on_the_control_planes_clock(client, clock):
     clock.advance(45)
     pods = client.simulate_get("/api/v1/pods", headers={"Accept": TABLE}).json["rows"]
     assert pods[0]["cells"][4] == "45s"
+
+
+def test_a_pods_malformed_toleration_is_a_422_in_kubernetes_field_names(client):
+    pod = pod_manifest("bad", tolerations=[{"key": "k", "operator": "Equal", "tolerationSeconds": 5}])
+    body = assert_status(client.simulate_post("/api/v1/namespaces/default/pods", json=pod), 422, "Invalid",
+                         "only for effect NoExecute")
+    assert body["details"]["causes"][0]["field"] == "spec.tolerations[0].tolerationSeconds"
