@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -224,14 +224,22 @@ def _with_taints(body: Mapping[str, Any], node: dict[str, Any]) -> dict[str, Any
     return {**node, "taints": found} if found else node
 
 
-def taints(value: object, field: str = "taints") -> list[dict[str, str]]:
-    if not isinstance(value, list) or len(value) > MAX_TAINTS:
-        raise Invalid(field, f"must be a list of at most {MAX_TAINTS} taints")
-    found = []
+def _items(value: object, field: str, most: int, what: str,
+           keys: tuple[str, ...]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(field[i], item)`` for each object of a list of at most ``most``
+    ``what`` holding only ``keys`` (a Invalid naming the first at fault)."""
+    if not isinstance(value, list) or len(value) > most:
+        raise Invalid(field, f"must be a list of at most {most} {what}")
     for i, item in enumerate(value):
         at = f"{field}[{i}]"
         item = _object(item, at)
-        _only(item, ("key", "value", "effect"), f"{at}.")
+        _only(item, keys, f"{at}.")
+        yield at, item
+
+
+def taints(value: object, field: str = "taints") -> list[dict[str, str]]:
+    found = []
+    for at, item in _items(value, field, MAX_TAINTS, "taints", ("key", "value", "effect")):
         key, val = item.get("key"), item.get("value", "")
         if not isinstance(key, str) or not isinstance(val, str):
             raise Invalid(f"{at}.key", "is required: a label key, and value a label value")
@@ -244,13 +252,9 @@ def taints(value: object, field: str = "taints") -> list[dict[str, str]]:
 
 
 def tolerations(value: object, field: str = "tolerations") -> list[dict[str, Any]]:
-    if not isinstance(value, list) or len(value) > MAX_TAINTS:
-        raise Invalid(field, f"must be a list of at most {MAX_TAINTS} tolerations")
     found = []
-    for i, item in enumerate(value):
-        at = f"{field}[{i}]"
-        item = _object(item, at)
-        _only(item, ("key", "operator", "value", "effect", "toleration_seconds"), f"{at}.")
+    for at, item in _items(value, field, MAX_TAINTS, "tolerations",
+                           ("key", "operator", "value", "effect", "toleration_seconds")):
         key, val = item.get("key", ""), item.get("value", "")
         if not isinstance(key, str) or not isinstance(val, str):
             raise Invalid(f"{at}.key", "key and value must be strings")

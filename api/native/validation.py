@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from actors.domain import affinity, taints
@@ -162,16 +162,24 @@ def node_affinity(value: object, field: str = "node_affinity") -> affinity.Affin
     return tuple(terms)
 
 
-def node_taints(value: object, field: str = "taints") -> tuple[taints.Taint, ...]:
-    """``[{"key", "value", "effect"}]``: a label key, a label value (empty by
-    default), NoSchedule (the default), PreferNoSchedule or NoExecute."""
-    if not isinstance(value, list) or len(value) > MAX_TAINTS:
-        raise ValidationError(field, f"must be a list of at most {MAX_TAINTS} taints")
-    found = []
+def _items(value: object, field: str, most: int, what: str,
+           keys: tuple[str, ...]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(field[i], item)`` for each object of a list of at most ``most``
+    ``what`` holding only ``keys`` (a ValidationError naming the first at fault)."""
+    if not isinstance(value, list) or len(value) > most:
+        raise ValidationError(field, f"must be a list of at most {most} {what}")
     for i, item in enumerate(value):
         at = f"{field}[{i}]"
         item = _object(item, at)
-        _only(item, ("key", "value", "effect"), f"{at}.")
+        _only(item, keys, f"{at}.")
+        yield at, item
+
+
+def node_taints(value: object, field: str = "taints") -> tuple[taints.Taint, ...]:
+    """``[{"key", "value", "effect"}]``: a label key, a label value (empty by
+    default), NoSchedule (the default), PreferNoSchedule or NoExecute."""
+    found = []
+    for at, item in _items(value, field, MAX_TAINTS, "taints", ("key", "value", "effect")):
         key, val = item.get("key"), item.get("value", "")
         if not isinstance(key, str) or not isinstance(val, str):
             raise ValidationError(f"{at}.key", "is required: a label key, and value a label value")
@@ -183,13 +191,9 @@ def node_taints(value: object, field: str = "taints") -> tuple[taints.Taint, ...
 def task_tolerations(value: object, field: str = "tolerations") -> tuple[taints.Toleration, ...]:
     """``[{"key", "operator", "value", "effect", "toleration_seconds"}]``
     with Kubernetes' rules (see :mod:`actors.domain.taints`)."""
-    if not isinstance(value, list) or len(value) > MAX_TAINTS:
-        raise ValidationError(field, f"must be a list of at most {MAX_TAINTS} tolerations")
     found = []
-    for i, item in enumerate(value):
-        at = f"{field}[{i}]"
-        item = _object(item, at)
-        _only(item, ("key", "operator", "value", "effect", "toleration_seconds"), f"{at}.")
+    for at, item in _items(value, field, MAX_TAINTS, "tolerations",
+                           ("key", "operator", "value", "effect", "toleration_seconds")):
         key, val = item.get("key", ""), item.get("value", "")
         if not isinstance(key, str) or not isinstance(val, str):
             raise ValidationError(f"{at}.key", "key and value must be strings")
