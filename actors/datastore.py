@@ -99,6 +99,8 @@ class Datastore:
         self._gpu_used: dict[str, dict[int, int]] = {}  # node id -> device -> milli-GPU its active tasks hold
         self._gpu_kinds: dict[str, collections.Counter[int]] = {}  # node id -> GPU task kind -> active tasks
         self._active_by_node: dict[str, set[str]] = {}
+        self._pods: dict[str, dict[str, Task]] = {}  # node id -> its active tasks with labels or pod terms
+        self._pods_shown: dict[str, tuple[Task, ...]] = {}  # node id -> those, as Node.pods shows them
         self._node_changed: dict[str, int] = {}  # node id -> revision its record or allocation last changed, oldest first
         self._sick: set[str] = set()  # ids of unhealthy nodes
         self._pending_order: SortedList = SortedList()  # (creation sequence, task id)
@@ -527,15 +529,43 @@ class Datastore:
 
     def _with_allocation(self, node: Node) -> Node:
         allocated = self._allocated.get(node.id, NO_RESOURCES)
-        if not node.capacity.gpu and not node.gpu_used and node.id not in self._gpu_used:  # the usual case
+        if not node.capacity.gpu and not node.gpu_used and node.id not in self._gpu_used \
+                and not node.pods and node.id not in self._pods:  # the usual case
             return node if allocated == node.allocated else replace(node, allocated=allocated)
         devices = self._gpu_used.get(node.id)
         gpu_used = tuple(devices.get(d, 0) for d in range(max(node.gpus, max(devices) + 1))) if devices else ()
         kinds = self._gpu_kinds.get(node.id)
         gpu_kinds = tuple(sorted(kinds.items())) if kinds else ()
-        if allocated == node.allocated and gpu_used == node.gpu_used and gpu_kinds == node.gpu_kinds:
+        pods = self._pods_of(node.id)
+        if allocated == node.allocated and gpu_used == node.gpu_used and gpu_kinds == node.gpu_kinds \
+                and pods is node.pods:
             return node
-        return replace(node, allocated=allocated, gpu_used=gpu_used, gpu_kinds=gpu_kinds)
+        return replace(node, allocated=allocated, gpu_used=gpu_used, gpu_kinds=gpu_kinds, pods=pods)
+
+    def _pods_of(self, node_id: str) -> tuple[Task, ...]:
+        """The node's active tasks with labels or pod terms, in id order (made
+        once per change: the same tuple until then)."""
+        shown = self._pods_shown.get(node_id)
+        if shown is None:
+            tasks = self._pods.get(node_id)
+            shown = tuple(tasks[i] for i in sorted(tasks)) if tasks else ()
+            if tasks:
+                self._pods_shown[node_id] = shown
+        return shown
+
+    def _hold_pod(self, task: Task, held: bool) -> None:
+        """Keep (or drop) an active task in its node's :attr:`Node.pods`."""
+        if not task.labels and not task.constraints.pod_terms:
+            return
+        self._pods_shown.pop(task.node, None)
+        if held:
+            self._pods.setdefault(task.node, {})[task.id] = task
+            return
+        tasks = self._pods.get(task.node)
+        if tasks is not None:
+            tasks.pop(task.id, None)
+            if not tasks:
+                del self._pods[task.node]
 
     def _with_ready(self, deployment: Deployment) -> Deployment:
         ready = self._running_owned.get(deployment.id, 0)
@@ -611,6 +641,10 @@ class Datastore:
             )
             self._unindex(old, same_hold)
             self._index(record, same_hold)
+            if same_hold and (old.labels != record.labels or old.constraints != record.constraints):
+                self._hold_pod(old, False)
+                self._hold_pod(record, True)
+                self._node_touched(record.node)
         self._touch_owner(record)
 
     def _remove(self, kind: str, record_id: str) -> None:
@@ -658,6 +692,7 @@ class Datastore:
         elif not same_hold and task.status.active and task.node is not None:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
+            self._hold_pod(task, True)
             if task.gpu_devices:
                 devices = self._gpu_used.setdefault(task.node, {})
                 each = task.resources.gpu // len(task.gpu_devices)
@@ -679,6 +714,7 @@ class Datastore:
         elif not same_hold and task.status.active and task.node is not None:
             ids = self._active_by_node[task.node]
             ids.discard(task.id)
+            self._hold_pod(task, False)
             remaining = self._allocated[task.node] - task.resources
             if ids:
                 self._allocated[task.node] = remaining

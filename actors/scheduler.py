@@ -14,7 +14,7 @@ experiment runs. The scheduler asks nobody.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pykka
@@ -24,6 +24,7 @@ from actors.domain.models import Node, Task
 from actors.scheduling import policies
 from actors.scheduling.node_index import NodeIndex
 from actors.scheduling.plugin_index import PluginIndex
+from actors.scheduling.plugins.profiles import profile
 from actors.scheduling.rules import DEFAULT_POLICY, POLICIES, Decision, Placement
 from actors.supervisor import Supervisable
 
@@ -37,15 +38,20 @@ def known_policies() -> list[str]:
 
 
 class Scheduler:
-    def __init__(self, policy: str = DEFAULT_POLICY, seed: int = 0) -> None:
+    def __init__(self, policy: str = DEFAULT_POLICY, seed: int = 0,
+                 score_weights: Mapping[str, int] | None = None) -> None:
         if policy not in POLICIES and policy not in policies.POLICIES:
             raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(known_policies())}")
         self.policy = policy
-        self._index = NodeIndex(policy) if policy in POLICIES else None
+        self._index = NodeIndex(profile(policy, score_weights)) if policy in POLICIES else None
         self._plugin = PluginIndex(policy, seed) if self._index is None else None
 
     def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
-        """One decision per task, in order; later tasks see what earlier ones took."""
+        """One decision per task, in the order placed: higher priority
+        first, then as given (oldest first); later tasks see what earlier
+        ones took."""
+        if any(t.priority for t in tasks):
+            tasks = sorted(tasks, key=lambda t: -t.priority)
         if self._index is not None:
             self._index.sync(nodes)
             decisions = self._index.place_all(tasks)
@@ -55,7 +61,7 @@ class Scheduler:
             for decision in decisions:
                 if isinstance(decision, Placement):
                     logger.debug(
-                        "task %s -> node %s (%s score %.1f)",
+                        "task %s -> node %s (%s score %.0f)",
                         decision.task_id, decision.node_id, self.policy, decision.score,
                     )
                 else:

@@ -55,6 +55,10 @@ def new_task(spec: TaskSpec, clock: Callable[[], float], new_id: Callable[[], st
         scheduler=spec.scheduler,
         node_affinity=spec.node_affinity,
         tolerations=spec.tolerations,
+        labels=dict(spec.labels),
+        constraints=spec.constraints,
+        priority=spec.priority,
+        preemption_policy=spec.preemption_policy,
     )
 
 

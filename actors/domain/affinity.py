@@ -95,3 +95,12 @@ def to_lists(affinity: Affinity) -> list[list[list[Any]]]:
 
 def from_lists(terms: Sequence[Sequence[tuple[str, str, Sequence[str]]]]) -> Affinity:
     return tuple(tuple(Requirement(k, op, tuple(v)) for k, op, v in term) for term in terms)
+
+
+def to_json_term(term: Term) -> list[dict[str, Any]]:
+    """A term as the native API shows it: ``[{"key", "operator", "values"}]``."""
+    return [{"key": r.key, "operator": r.operator, "values": list(r.values)} for r in term]
+
+
+def from_json_term(expressions: Sequence[Mapping[str, Any]]) -> Term:
+    return tuple(Requirement(e["key"], e["operator"], tuple(e.get("values", ()))) for e in expressions)

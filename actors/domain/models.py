@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from actors.domain.affinity import Affinity
+from actors.domain.constraints import NO_CONSTRAINTS, Constraints
 from actors.domain.taints import Taint, Toleration
 
 
@@ -83,6 +84,10 @@ class Node:
     """Derived too: how many active GPU tasks of each kind it runs, as
     ``(kind, count)`` pairs; a kind is 0 for a share of one device, else the
     number of whole devices (what ``gpu-clustering`` groups by)."""
+    pods: tuple[Task, ...] = ()
+    """Derived too: its active tasks that have labels or inter-pod affinity
+    terms, in id order (what inter-pod affinity and topology spread look
+    at; tasks without either cannot matter to them)."""
 
     @property
     def free(self) -> Resources:
@@ -171,6 +176,17 @@ class Task:
     """The node's devices its GPU request holds, chosen when it is bound."""
     tolerations: tuple[Toleration, ...] = ()
     """The node taints it tolerates (:mod:`actors.domain.taints`)."""
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """What other tasks' affinity terms and spread constraints select it by."""
+    constraints: Constraints = NO_CONSTRAINTS
+    """Preferred node affinity, inter-pod (anti-)affinity, topology spread
+    (:mod:`actors.domain.constraints`)."""
+    priority: int = 0
+    """Higher is more important: placed first, and may preempt lower."""
+    preemption_policy: str = "PreemptLowerPriority"
+    """``Never``: it waits for room instead of preempting."""
+    nominated_node: str | None = None
+    """The node it preempted tasks on and waits to be bound to."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -187,6 +203,10 @@ class TaskTemplate:
     ``spec``), given to every task made from it; None for a native template."""
     node_affinity: Affinity = ()
     tolerations: tuple[Toleration, ...] = ()
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    constraints: Constraints = NO_CONSTRAINTS
+    priority: int = 0
+    preemption_policy: str = "PreemptLowerPriority"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -287,6 +307,10 @@ class TaskSpec:
     """Another scheduler's name: left pending until bound (see :class:`Task`)."""
     node_affinity: Affinity = ()
     tolerations: tuple[Toleration, ...] = ()
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    constraints: Constraints = NO_CONSTRAINTS
+    priority: int = 0
+    preemption_policy: str = "PreemptLowerPriority"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -69,7 +69,8 @@ class Plan:
 def template_hash(template: TaskTemplate) -> str:
     """10 hex digits that change whenever the template does (like Kubernetes'
     ``pod-template-hash``). Stable across processes and restarts; a template
-    without a Kubernetes manifest, GPU or node affinity hashes as it did
+    without a Kubernetes manifest, GPU, node affinity, tolerations, labels,
+    constraints or priority hashes as it did
     before those existed."""
     resources = [template.resources.cpu, template.resources.memory]
     if template.resources.gpu:
@@ -86,6 +87,14 @@ def template_hash(template: TaskTemplate) -> str:
         fields["node_affinity"] = affinity.to_lists(template.node_affinity)
     if template.tolerations:
         fields["tolerations"] = taints.tolerations_to_lists(template.tolerations)
+    if template.labels:
+        fields["labels"] = dict(template.labels)
+    if template.constraints:
+        fields["constraints"] = template.constraints.to_json()
+    if template.priority:
+        fields["priority"] = template.priority
+    if template.preemption_policy != "PreemptLowerPriority":
+        fields["preemption_policy"] = template.preemption_policy
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 
@@ -152,4 +161,8 @@ def new_replica(deployment: Deployment, suffix: str, now: float) -> Task:
         manifest=template.manifest,
         node_affinity=template.node_affinity,
         tolerations=template.tolerations,
+        labels=dict(template.labels),
+        constraints=template.constraints,
+        priority=template.priority,
+        preemption_policy=template.preemption_policy,
     )

@@ -1,23 +1,31 @@
 """The scheduler's working copy of the nodes, as columns, so that one task is
 filtered and scored against every node in a few vector operations.
 
-:func:`actors.scheduling.rules.place` is the rule, written for people: each node
-through the filters, the feasible ones scored, the best one wins, ties to the
-smallest id. :class:`NodeIndex` computes the same decision for the whole
-cluster at once with NumPy: the scores are the same IEEE operations in the
-same order, so they are bit for bit the ones ``place`` computes, and the
-rounding that decides ties is done by Python's own ``round`` on the few nodes
-at the top. A property test holds the two to giving the same decision for
-every task. At 5,000 nodes one placement costs about 25 µs, so every node is
-scored, at any size we simulate, and placements stay exact.
+:func:`actors.scheduling.rules.place` is the rule, written for people: each
+node through the filters, the feasible ones scored by the profile's
+plug-ins, the best total wins, ties to the smallest id. :class:`NodeIndex`
+computes the same decision for the whole cluster at once with NumPy, from
+each plug-in's vector form; every score is a whole number, so the totals,
+and the ties, are exactly the rule's. A property test holds the two to the
+same decision for every task.
+
+What makes it fast: the resource scores and fit (NodeResourcesFit and
+BalancedAllocation) depend only on a node's requests and the task's *shape*
+(cpu, memory, GPU), and a batch holds few shapes. So each shape keeps its
+fit mask and score vector, and a placement marks its node's row stale in
+every shape kept; a shape brings its stale rows up to date (one node at a
+time, by the plain rule) when it is next used. The masks of the filters
+that look at labels and taints are kept per node selector, affinity and
+tolerations. The other scores, and the filters that look at where other
+tasks run, are computed only for a task that uses them (or when a running
+task's terms bind it).
 
 The index is kept, not rebuilt: :meth:`place` books each placement into its
 row at once (kube-scheduler's "assume"), so the next task of the batch sees
 it, and :meth:`sync` takes the nodes the controller saw and rewrites the rows
 of the nodes that changed (by identity of the frozen records) and of those
 booked into since (the truth has the bindings that were committed, and not
-those that were not). Masks per node selector are cached until a label or a
-node's readiness changes.
+those that were not).
 
 Pure: no threads, no actors, no clock.
 """
@@ -25,71 +33,74 @@ Pure: no threads, no actors, no clock.
 from __future__ import annotations
 
 import collections
+import dataclasses
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from actors.domain.models import Node, Task
-from actors.domain import affinity, taints
-from actors.domain.models import WHOLE_GPU
+from actors.domain import taints
+from actors.domain.models import WHOLE_GPU, Node, Task
+from actors.scheduling.plugins import inter_pod_affinity, node_affinity, resources, taint_toleration, topology_spread
+from actors.scheduling.plugins.base import Cluster
+from actors.scheduling.plugins.pod_state import relevant
+from actors.scheduling.plugins.profiles import PROFILES, Profile
 from actors.scheduling.rules import (
     AFFINITY_MISMATCH,
     INSUFFICIENT_CPU,
     INSUFFICIENT_GPU,
     INSUFFICIENT_MEMORY,
-    SELECTOR_MISMATCH,
-    UNHEALTHY,
+    NOT_READY,
     UNSCHEDULABLE,
     Decision,
-    untolerated_taint,
     Placement,
     Unschedulable,
     unschedulable_message_counts,
+    untolerated_taint,
 )
 
-VECTOR_POLICIES = ("spread", "binpack")
-
-_ROUND = 6  # decimals scores are compared at, as in ``place``
-_BELOW = 6e-7  # every score that rounds to the best rounded score is within this of it
-_SLACK = 1e-9  # for float error when that bound is turned into one on ``used``
+VECTOR_POLICIES = tuple(PROFILES)
+MAX_SHAPES = 32  # shapes kept; the least recently used goes first
+FULL_REFRESH = 48  # stale rows beyond which a shape is recomputed whole
 
 
-def _spread(used: float) -> float:
-    """:func:`actors.scheduling.rules.spread_score` from the sum of the two shares,
-    by the same float operations."""
-    return (1.0 - used / 2) * 100
-
-
-def _binpack(used: float) -> float:
-    """:func:`actors.scheduling.rules.binpack_score`, likewise."""
-    return used / 2 * 100
+@dataclasses.dataclass
+class _Shape:
+    fits: np.ndarray
+    score: np.ndarray
+    stale: set[int]
 
 
 class NodeIndex:
-    def __init__(self, policy: str = "spread") -> None:
-        if policy not in VECTOR_POLICIES:
+    def __init__(self, policy: str | Profile = "spread") -> None:
+        if isinstance(policy, Profile):
+            self.profile = policy
+        elif policy in PROFILES:
+            self.profile = PROFILES[policy]
+        else:
             raise ValueError(f"no vector form of policy '{policy}'")
-        self.policy = policy
+        self.policy = self.profile.name
+        self._extras = self.profile.extra_scores()
         self._nodes: list[Node] = []
         self._given: Sequence[Node] | None = None  # the list last synced from
         self._ids: list[str] = []
         self._allocate(0)
 
     def _allocate(self, n: int) -> None:
-        self._cap_cpu = np.zeros(n)
-        self._cap_mem = np.zeros(n)
-        self._alloc_cpu = np.zeros(n)
-        self._alloc_mem = np.zeros(n)
-        self._free_cpu = np.zeros(n)
-        self._free_mem = np.zeros(n)
+        self._cap_cpu = np.zeros(n, dtype=np.int64)
+        self._cap_mem = np.zeros(n, dtype=np.int64)
+        self._cap_cpu_safe = np.ones(n, dtype=np.int64)
+        self._cap_mem_safe = np.ones(n, dtype=np.int64)
+        self._alloc_cpu = np.zeros(n, dtype=np.int64)
+        self._alloc_mem = np.zeros(n, dtype=np.int64)
         self._healthy = np.zeros(n, dtype=bool)
         self._schedulable = np.zeros(n, dtype=bool)
         self._ready = np.zeros(n, dtype=bool)
         self._dev_free = np.full((n, 0), -1, dtype=np.int64)  # free milli-GPU per device, -1: no such device
-        self._selector_masks: dict[tuple, np.ndarray] = {}
+        self._label_masks: dict[tuple, np.ndarray] = {}
+        self._shapes: dict[tuple[int, int, int], _Shape] = {}
         self._tainted = False  # whether any node has a taint
-        self._cpu_positive = self._mem_positive = None
         self._booked: set[int] = set()  # rows placements were booked into since the last sync
+        self._cluster = Cluster(self._nodes)
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -97,13 +108,14 @@ class NodeIndex:
     # -- keeping it current ---------------------------------------------------
 
     def sync(self, nodes: Sequence[Node]) -> None:
-        """Make the index hold ``nodes`` (with ``allocated`` filled in), in id
-        order, forgetting what :meth:`place` booked: ``nodes`` say what was
-        committed. Rows of records seen last time (the same object) and not
-        booked into are kept as they are. ``nodes`` must not change after
-        (the controller's :class:`~actors.scheduling.node_snapshot.NodeSnapshot` makes a
-        new list for every change): given the same list again, only the
-        booked rows are looked at."""
+        """Make the index hold ``nodes`` (with ``allocated`` and ``pods``
+        filled in), in id order, forgetting what :meth:`place` booked:
+        ``nodes`` say what was committed. Rows of records seen last time (the
+        same object) and not booked into are kept as they are. ``nodes`` must
+        not change after (the controller's
+        :class:`~actors.scheduling.node_snapshot.NodeSnapshot` makes a new
+        list for every change): given the same list again, only the booked
+        rows are looked at."""
         if nodes is self._given:
             self._forget_bookings(self._nodes)
             return
@@ -117,8 +129,8 @@ class NodeIndex:
         if ids != self._ids:
             self._rebuild(list(nodes), ids)
             return
-        labels_or_readiness_changed = False
-        previous = self._nodes
+        labels_changed = False
+        previous = list(self._nodes)
         self._forget_bookings(nodes)
         for i, node in enumerate(nodes):
             old = previous[i]
@@ -126,12 +138,13 @@ class NodeIndex:
                 continue
             if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable \
                     or node.taints != old.taints:
-                labels_or_readiness_changed = True
-            self._write_row(i, node)
-        self._nodes = list(nodes)
-        if labels_or_readiness_changed:
-            self._selector_masks.clear()
-        self._note_capacities()
+                labels_changed = True
+            if node is not self._nodes[i]:
+                self._write_row(i, node)
+        if labels_changed:
+            self._label_masks.clear()
+            self._cluster = Cluster(self._nodes)  # its facts of labels and taints are stale
+            self._tainted = any(node.taints for node in self._nodes)
 
     def _forget_bookings(self, nodes: Sequence[Node]) -> None:
         """Rewrite the rows booked into since the last sync from ``nodes``."""
@@ -144,22 +157,22 @@ class NodeIndex:
         self._nodes = nodes
         self._ids = ids
         for i, node in enumerate(nodes):
-            self._write_row(i, node)
-        self._note_capacities()
-
-    def _note_capacities(self) -> None:
+            self._write_row(i, node, fresh=True)
+        self._cluster = Cluster(self._nodes)
         self._tainted = any(node.taints for node in self._nodes)
-        cpu, memory = self._cap_cpu > 0, self._cap_mem > 0
-        self._cpu_positive: np.ndarray | None = None if cpu.all() else cpu
-        self._mem_positive: np.ndarray | None = None if memory.all() else memory
 
-    def _write_row(self, i: int, node: Node) -> None:
+    def _write_row(self, i: int, node: Node, fresh: bool = False) -> None:
+        if not fresh:
+            self._cluster.pods.sync_row(i, node)
+            for shape in self._shapes.values():
+                shape.stale.add(i)
+        self._nodes[i] = node
         self._cap_cpu[i] = node.capacity.cpu
         self._cap_mem[i] = node.capacity.memory
+        self._cap_cpu_safe[i] = max(node.capacity.cpu, 1)
+        self._cap_mem_safe[i] = max(node.capacity.memory, 1)
         self._alloc_cpu[i] = node.allocated.cpu
         self._alloc_mem[i] = node.allocated.memory
-        self._free_cpu[i] = node.capacity.cpu - node.allocated.cpu
-        self._free_mem[i] = node.capacity.memory - node.allocated.memory
         self._healthy[i] = node.healthy
         self._schedulable[i] = node.schedulable
         self._ready[i] = node.healthy and node.schedulable
@@ -171,14 +184,16 @@ class NodeIndex:
             self._dev_free[i] = -1
             self._dev_free[i, :len(free)] = free
 
-    def _book(self, i: int, cpu: int, memory: int, gpu: int = 0, devices: tuple[int, ...] = ()) -> None:
+    def _book(self, i: int, task: Task, devices: tuple[int, ...]) -> None:
         self._booked.add(i)
-        self._alloc_cpu[i] += cpu
-        self._alloc_mem[i] += memory
-        self._free_cpu[i] -= cpu
-        self._free_mem[i] -= memory
+        self._alloc_cpu[i] += task.resources.cpu
+        self._alloc_mem[i] += task.resources.memory
         for d in devices:
-            self._dev_free[i, d] -= gpu // len(devices)
+            self._dev_free[i, d] -= task.resources.gpu // len(devices)
+        for shape in self._shapes.values():
+            shape.stale.add(i)
+        if relevant(task):
+            self._cluster.pods.add(i, task)
 
     # -- placing ----------------------------------------------------------------
 
@@ -187,48 +202,97 @@ class NodeIndex:
         return [self.place(task) for task in tasks]
 
     def place(self, task: Task) -> Decision:
-        """The decision :func:`actors.scheduling.rules.place` makes for ``task`` over
-        every node; a placement is booked into the node's row.
-
-        Both policies score a node by ``used``, the share of its cpu plus the
-        share of its memory in use once the task is placed: ``spread`` is
-        ``(1 - used / 2) * 100`` and ``binpack`` is ``used / 2 * 100``. So the
-        best node is the one with the least (spread) or most (binpack)
-        ``used``; its score, rounded, is the best score, and the winner is
-        the first node, in id order, whose rounded score is that. (A share
-        is at most 1 on any node the task fits, so ``min(share, 1)`` in the
-        rule changes nothing here.)"""
+        """The decision :func:`actors.scheduling.rules.place` makes for
+        ``task`` over every node; a placement is booked into the node's row."""
         if not self._nodes:
             return Unschedulable(task.id, unschedulable_message_counts(0, {}))
-        cpu, memory = task.resources.cpu, task.resources.memory
         candidates = self._selected(task)
-        feasible = candidates & (self._free_cpu >= cpu)
-        feasible &= self._free_mem >= memory
-        if task.resources.gpu:
-            feasible &= self._gpu_fits(task.resources.gpu)
-        used = self._share(self._alloc_cpu + cpu, self._cap_cpu, self._cpu_positive)
-        used += self._share(self._alloc_mem + memory, self._cap_mem, self._mem_positive)
-        if self.policy == "spread":
-            masked = np.where(feasible, used, np.inf)
-            found = float(masked.min())
-            if found == np.inf:
-                return Unschedulable(task.id, self._message(task, candidates))
-            best = round(_spread(found), _ROUND)
-            near = masked <= 2 * (1.0 - (best - _BELOW) / 100) + _SLACK
-        else:
-            masked = np.where(feasible, used, -np.inf)
-            found = float(masked.max())
-            if found == -np.inf:
-                return Unschedulable(task.id, self._message(task, candidates))
-            best = round(_binpack(found), _ROUND)
-            near = masked >= 2 * (best - _BELOW) / 100 - _SLACK
-        score = _spread if self.policy == "spread" else _binpack
-        i = int(near.argmax())
-        if round(score(float(masked[i])), _ROUND) != best:  # rounded down: look further
-            i = next(j for j in np.flatnonzero(near).tolist() if round(score(float(masked[j])), _ROUND) == best)
+        shape = self._shape(task)
+        feasible = candidates & shape.fits
+        pod_filters = self._pod_filters(task)
+        for _, passes in pod_filters:
+            feasible &= passes
+        total = shape.score
+        extra = 0
+        for plugin, weight in self._extras:
+            if not plugin.applies(task, self._cluster):
+                extra += weight * plugin.constant()
+                continue
+            raw = plugin.raws(task, self._cluster, feasible)
+            values = np.zeros(len(self._nodes), dtype=np.int64)
+            values[feasible] = plugin.normalize(raw[feasible])
+            total = total + weight * values
+        masked = np.where(feasible, total, -1)
+        i = -1
+        if task.nominated_node is not None:
+            row = self._row(task.nominated_node)
+            if row is not None and feasible[row]:
+                i = row
+        if i < 0:
+            i = int(masked.argmax())
+            if masked[i] < 0:
+                return Unschedulable(task.id, self._message(task, candidates, pod_filters))
         devices = self._devices(i, task.resources.gpu)
-        self._book(i, cpu, memory, task.resources.gpu, devices)
-        return Placement(task.id, self._ids[i], best, devices)
+        self._book(i, task, devices)
+        return Placement(task.id, self._ids[i], float(total[i] + extra), devices)
+
+    def _row(self, node_id: str) -> int | None:
+        import bisect
+        i = bisect.bisect_left(self._ids, node_id)
+        return i if i < len(self._ids) and self._ids[i] == node_id else None
+
+    def _pod_filters(self, task: Task) -> list[tuple[str, np.ndarray]]:
+        found = []
+        if task.constraints.topology_spread:
+            found += topology_spread.masks(task, self._cluster)
+        if inter_pod_affinity.applies_filter(task, self._cluster):
+            found += inter_pod_affinity.masks(task, self._cluster)
+        return found
+
+    # -- shapes: the resource fit and scores --------------------------------------
+
+    def _shape(self, task: Task) -> _Shape:
+        r = task.resources
+        key = (r.cpu, r.memory, r.gpu)
+        shape = self._shapes.pop(key, None)
+        if shape is None or len(shape.stale) > FULL_REFRESH:
+            shape = self._compute_shape(r.cpu, r.memory, r.gpu)
+        elif shape.stale:
+            for i in shape.stale:
+                self._refresh_row(shape, i, r.cpu, r.memory, r.gpu)
+            shape.stale.clear()
+        self._shapes[key] = shape  # the most recently used last
+        if len(self._shapes) > MAX_SHAPES:
+            del self._shapes[next(iter(self._shapes))]
+        return shape
+
+    def _compute_shape(self, cpu: int, memory: int, gpu: int) -> _Shape:
+        columns = (self._alloc_cpu, self._alloc_mem, self._cap_cpu, self._cap_mem, self._cap_cpu_safe,
+                   self._cap_mem_safe)
+        fits = (self._cap_cpu - self._alloc_cpu >= cpu) & (self._cap_mem - self._alloc_mem >= memory)
+        if gpu:
+            fits &= self._gpu_fits(gpu)
+        score = np.zeros(len(self._nodes), dtype=np.int64)
+        if self.profile.fit_weight:
+            score += self.profile.fit_weight * resources.fit_scores(self.profile.fit, cpu, memory, *columns)
+        if self.profile.balanced_weight:
+            score += self.profile.balanced_weight * resources.balanced_scores(cpu, memory, *columns)
+        return _Shape(fits, score, set())
+
+    def _refresh_row(self, shape: _Shape, i: int, cpu: int, memory: int, gpu: int) -> None:
+        cap_cpu, cap_mem = int(self._cap_cpu[i]), int(self._cap_mem[i])
+        want_cpu, want_mem = int(self._alloc_cpu[i]) + cpu, int(self._alloc_mem[i]) + memory
+        fits = want_cpu <= cap_cpu and want_mem <= cap_mem
+        if fits and gpu:
+            free = self._dev_free[i]
+            fits = bool((free >= gpu).any()) if gpu < WHOLE_GPU else int((free == WHOLE_GPU).sum()) >= gpu // WHOLE_GPU
+        shape.fits[i] = fits
+        score = 0
+        if self.profile.fit_weight:
+            score += self.profile.fit_weight * resources.fit_value(self.profile.fit, want_cpu, cap_cpu, want_mem, cap_mem)
+        if self.profile.balanced_weight:
+            score += self.profile.balanced_weight * resources.balanced_value(want_cpu, cap_cpu, want_mem, cap_mem)
+        shape.score[i] = score
 
     def _gpu_fits(self, gpu: int) -> np.ndarray:
         """Nodes with a device holding the share, or enough free devices."""
@@ -246,15 +310,7 @@ class NodeIndex:
             return (int(fitting[np.argmin(free[fitting])]),)
         return tuple(int(d) for d in np.flatnonzero(free == WHOLE_GPU)[:gpu // WHOLE_GPU])
 
-    @staticmethod
-    def _share(requested: np.ndarray, capacity: np.ndarray, positive: np.ndarray | None) -> np.ndarray:
-        """requested / capacity for every node (``requested`` is overwritten),
-        and 1 where there is no capacity, as ``_used_fraction`` has it.
-        ``positive`` is None when every capacity is."""
-        if positive is None:
-            requested /= capacity
-            return requested
-        return np.divide(requested, capacity, out=np.ones_like(requested), where=positive)
+    # -- the label filters ----------------------------------------------------------
 
     def _selected(self, task: Task) -> np.ndarray:
         """Ready nodes whose taints the task tolerates and whose labels match
@@ -262,49 +318,45 @@ class NodeIndex:
         if not task.node_selector and not task.node_affinity and not self._tainted:
             return self._ready
         key = (tuple(sorted(task.node_selector.items())), task.node_affinity, task.tolerations)
-        mask = self._selector_masks.get(key)
+        mask = self._label_masks.get(key)
         if mask is None:
-            mask = self._ready & self._tolerated(task) & self._label_match(task) & self._affinity_match(task)
-            self._selector_masks[key] = mask
+            mask = self._ready & self._tolerated(task) & self._affinity_match(task)
+            self._label_masks[key] = mask
         return mask
 
     def _tolerated(self, task: Task) -> np.ndarray:
         if not self._tainted:
             return self._ready
-        return np.fromiter((taints.untolerated(node.taints, task.tolerations) is None for node in self._nodes),
-                           dtype=bool, count=len(self._nodes))
-
-    def _label_match(self, task: Task) -> np.ndarray:
-        selector = task.node_selector.items()
-        return np.fromiter(
-            (all(node.labels.get(k) == v for k, v in selector) for node in self._nodes),
-            dtype=bool,
-            count=len(self._nodes),
-        )
+        return taint_toleration.tolerated_mask(task, self._nodes)
 
     def _affinity_match(self, task: Task) -> np.ndarray:
-        if not task.node_affinity:
+        if not task.node_selector and not task.node_affinity:
             return self._ready
-        return np.fromiter((affinity.matches(task.node_affinity, node.labels) for node in self._nodes),
-                           dtype=bool, count=len(self._nodes))
+        return node_affinity.matches_mask(task, self._nodes)
 
-    def _message(self, task: Task, selected: np.ndarray) -> str:
+    def _message(self, task: Task, selected: np.ndarray, pod_filters: list[tuple[str, np.ndarray]]) -> str:
         """Why no node fits, each node counted under the first filter that
         rejects it, as ``place`` reports."""
         cpu, memory = task.resources.cpu, task.resources.memory
         counts: collections.Counter[str] = collections.Counter()
-        counts[UNHEALTHY] = int((~self._healthy).sum())
+        counts[NOT_READY] = int((~self._healthy).sum())
         counts[UNSCHEDULABLE] = int((self._healthy & ~self._schedulable).sum())
         tolerated = self._ready
         if self._tainted:
             tolerated = self._ready & self._tolerated(task)
             for i in np.flatnonzero(self._ready & ~tolerated).tolist():
                 counts[untolerated_taint(taints.untolerated(self._nodes[i].taints, task.tolerations))] += 1
-        by_selector = tolerated & self._label_match(task) if task.node_selector else tolerated
-        counts[SELECTOR_MISMATCH] = int((tolerated & ~by_selector).sum())
-        counts[AFFINITY_MISMATCH] = int((by_selector & ~selected).sum())
-        counts[INSUFFICIENT_CPU] = int((selected & (self._free_cpu < cpu)).sum())
-        counts[INSUFFICIENT_MEMORY] = int((selected & (self._free_mem < memory)).sum())
+        counts[AFFINITY_MISMATCH] = int((tolerated & ~selected).sum())
+        free_cpu = self._cap_cpu - self._alloc_cpu
+        free_mem = self._cap_mem - self._alloc_mem
+        counts[INSUFFICIENT_CPU] = int((selected & (free_cpu < cpu)).sum())
+        counts[INSUFFICIENT_MEMORY] = int((selected & (free_mem < memory)).sum())
+        remaining = selected & (free_cpu >= cpu) & (free_mem >= memory)
         if task.resources.gpu:
-            counts[INSUFFICIENT_GPU] = int((selected & ~self._gpu_fits(task.resources.gpu)).sum())
+            gpu_fits = self._gpu_fits(task.resources.gpu)
+            counts[INSUFFICIENT_GPU] = int((selected & ~gpu_fits).sum())
+            remaining &= gpu_fits
+        for reason, passes in pod_filters:
+            counts[reason] += int((remaining & ~passes).sum())
+            remaining = remaining & passes
         return unschedulable_message_counts(len(self._nodes), counts)

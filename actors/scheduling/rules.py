@@ -1,134 +1,75 @@
-"""Scheduling policy as pure functions, after the Kubernetes scheduler framework.
+"""Scheduling as pure rules, after the Kubernetes scheduler framework: the
+plug-ins of :mod:`actors.scheduling.plugins` applied one node at a time.
 
 A *filter* says whether a node can run a task: it returns the reasons it
-cannot (empty when it can). A *score* says how good a feasible node is, from 0
-to 100. :func:`place` runs the filters in order (a node is reported under the
-first filter that rejects it), scores the nodes that pass, and picks the
-highest score; ties go to the smallest node id, so the same input always gives
-the same placement.
+cannot (empty when it can). :func:`explain` runs the filters in order (a
+node is reported under the first filter that rejects it), then the profile's
+scores over the nodes that pass: each a whole number from 0 to 100, the
+total their weighted sum. :func:`place` picks the highest total; ties go to
+the smallest node id, so the same input always gives the same placement. A
+task nominated to a node (it preempted tasks there) goes there when the node
+passes the filters, as kube-scheduler does.
 
-No threads, no actors, no clock: table-tested in ``tests/actors``.
+This is the rule written for people and tested against Kubernetes'
+documented behaviour; :class:`actors.scheduling.node_index.NodeIndex` makes
+the same decisions with vector operations, and a property test holds the
+two together. No threads, no actors, no clock.
 """
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from actors.domain import affinity, taints
-from actors.domain.models import WHOLE_GPU, Node, Task, TaskStatus, replace
+import numpy as np
 
-Filter = Callable[[Task, Node], tuple[str, ...]]
-Score = Callable[[Task, Node], float]
+from actors.domain.models import Node, Task, TaskStatus, replace
+from actors.scheduling.plugins import inter_pod_affinity, node_affinity, node_state, resources, taint_toleration
+from actors.scheduling.plugins import topology_spread
+from actors.scheduling.plugins.base import Cluster
+from actors.scheduling.plugins.pod_state import relevant
+from actors.scheduling.plugins.profiles import PROFILES, Profile
+from actors.scheduling.plugins.resources import gpu_devices
 
-UNHEALTHY = "unhealthy"
-UNSCHEDULABLE = "unschedulable"
-SELECTOR_MISMATCH = "didn't match node selector"
-INSUFFICIENT_CPU = "insufficient cpu"
-INSUFFICIENT_MEMORY = "insufficient memory"
-INSUFFICIENT_GPU = "insufficient gpu"
-AFFINITY_MISMATCH = "didn't match node affinity"
+__all__ = [
+    "AFFINITY_MISMATCH", "DEFAULT_POLICY", "FILTERS", "INSUFFICIENT_CPU", "INSUFFICIENT_GPU", "INSUFFICIENT_MEMORY",
+    "NOT_READY", "POLICIES", "UNSCHEDULABLE", "Decision", "Placement", "Unschedulable", "Verdict", "explain",
+    "fits_nowhere", "gpu_devices", "place", "place_all", "unschedulable_message", "unschedulable_message_counts",
+    "with_task",
+]
 
+NOT_READY = node_state.NOT_READY
+UNSCHEDULABLE = node_state.UNSCHEDULABLE
+AFFINITY_MISMATCH = node_affinity.MISMATCH
+INSUFFICIENT_CPU = resources.INSUFFICIENT_CPU
+INSUFFICIENT_MEMORY = resources.INSUFFICIENT_MEMORY
+INSUFFICIENT_GPU = resources.INSUFFICIENT_GPU
+untolerated_taint = taint_toleration.untolerated_taint
 
-def untolerated_taint(taint: taints.Taint) -> str:
-    """The reason a node's taint gives: ``had untolerated taint {dedicated: gpu}``."""
-    return f"had untolerated taint {taint}"
-
-
-def node_healthy(task: Task, node: Node) -> tuple[str, ...]:
-    return () if node.healthy else (UNHEALTHY,)
-
-
-def node_schedulable(task: Task, node: Node) -> tuple[str, ...]:
-    return () if node.schedulable else (UNSCHEDULABLE,)
-
-
-def node_selector_matches(task: Task, node: Node) -> tuple[str, ...]:
-    labels = node.labels
-    for key, value in task.node_selector.items():
-        if labels.get(key) != value:
-            return (SELECTOR_MISMATCH,)
-    return ()
+Filter = Callable[[Task, Node, Cluster], tuple[str, ...]]
 
 
-def taints_tolerated(task: Task, node: Node) -> tuple[str, ...]:
-    """The node's ``NoSchedule`` and ``NoExecute`` taints must all be
-    tolerated; the first one that is not is the reason."""
-    if not node.taints:
-        return ()
-    taint = taints.untolerated(node.taints, task.tolerations)
-    return () if taint is None else (untolerated_taint(taint),)
+def _on_node(rule: Callable[[Task, Node], tuple[str, ...]]) -> Filter:
+    def check(task: Task, node: Node, cluster: Cluster) -> tuple[str, ...]:
+        return rule(task, node)
+    check.__name__ = rule.__name__
+    return check
 
 
-def node_affinity_matches(task: Task, node: Node) -> tuple[str, ...]:
-    return () if affinity.matches(task.node_affinity, node.labels) else (AFFINITY_MISMATCH,)
+FILTERS: tuple[Filter, ...] = (
+    _on_node(node_state.node_ready),
+    _on_node(node_state.node_schedulable),
+    _on_node(taint_toleration.taints_tolerated),
+    _on_node(node_affinity.node_affinity_matches),
+    _on_node(resources.resources_fit),
+    topology_spread.topology_spread,
+    inter_pod_affinity.inter_pod_affinity,
+)
+"""In kube-scheduler's order."""
 
-
-def gpu_devices(task: Task, node: Node) -> tuple[int, ...] | None:
-    """The devices ``task``'s GPU request takes on ``node``: a share the
-    device with the least free room that still holds it (the lowest-numbered
-    among equals), whole GPUs the lowest-numbered entirely free devices;
-    ``()`` without GPU, None when it does not fit."""
-    gpu = task.resources.gpu
-    if gpu <= 0:
-        return ()
-    free = node.gpu_free()
-    if gpu < WHOLE_GPU:
-        fitting = [(room, d) for d, room in enumerate(free) if room >= gpu]
-        return (min(fitting)[1],) if fitting else None
-    whole = [d for d, room in enumerate(free) if room == WHOLE_GPU]
-    count = gpu // WHOLE_GPU
-    return tuple(whole[:count]) if len(whole) >= count else None
-
-
-def resources_fit(task: Task, node: Node) -> tuple[str, ...]:
-    """Capacity minus what the node's active tasks request must cover the
-    task's request; reports every resource that is short, like Kubernetes.
-    A GPU share needs one device with that much free, whole GPUs that many
-    entirely free devices."""
-    free = node.free
-    reasons = []
-    if task.resources.cpu > free.cpu:
-        reasons.append(INSUFFICIENT_CPU)
-    if task.resources.memory > free.memory:
-        reasons.append(INSUFFICIENT_MEMORY)
-    if task.resources.gpu and gpu_devices(task, node) is None:
-        reasons.append(INSUFFICIENT_GPU)
-    return tuple(reasons)
-
-
-FILTERS: tuple[Filter, ...] = (node_healthy, node_schedulable, taints_tolerated, node_selector_matches,
-                               node_affinity_matches, resources_fit)
-
-
-def _used_fraction(requested: int, capacity: int) -> float:
-    if capacity <= 0:
-        return 1.0
-    return min(requested / capacity, 1.0)
-
-
-def _mean_used_after(task: Task, node: Node) -> float:
-    after = node.allocated + task.resources
-    return (
-        _used_fraction(after.cpu, node.capacity.cpu)
-        + _used_fraction(after.memory, node.capacity.memory)
-    ) / 2
-
-
-def spread_score(task: Task, node: Node) -> float:
-    """Least allocated (Kubernetes' default): the share of cpu and memory
-    left free once the task is placed, averaged, times 100."""
-    return (1.0 - _mean_used_after(task, node)) * 100
-
-
-def binpack_score(task: Task, node: Node) -> float:
-    """Most allocated: the share of cpu and memory in use once the task is
-    placed, averaged, times 100. Fills nodes before starting new ones."""
-    return _mean_used_after(task, node) * 100
-
-
-POLICIES: Mapping[str, Score] = {"spread": spread_score, "binpack": binpack_score}
+POLICIES: Mapping[str, Profile] = PROFILES
 DEFAULT_POLICY = "spread"
 
 
@@ -145,10 +86,26 @@ class Placement:
 class Unschedulable:
     task_id: str
     message: str
-    """Kubernetes-style: ``0/3 nodes available: 2 insufficient cpu, 1 unhealthy``."""
+    """kube-scheduler's: ``0/3 nodes are available: 1 node(s) were not ready, 2 Insufficient cpu.``"""
 
 
 Decision = Placement | Unschedulable
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one node made of a task: the reasons a filter rejected it, or
+    its score from each score plug-in (normalised, before weights) and its
+    weighted total."""
+
+    node_id: str
+    reasons: tuple[str, ...] = ()
+    scores: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def feasible(self) -> bool:
+        return not self.reasons
 
 
 UNSCHEDULABLE_PREFIX = "0/"
@@ -156,16 +113,16 @@ UNSCHEDULABLE_PREFIX = "0/"
 
 
 def unschedulable_message(total: int, reasons: Iterable[str]) -> str:
-    """Count the reasons, most frequent first (then by name), like kube-scheduler."""
+    """kube-scheduler's words: each reason with its count of nodes, sorted as text."""
     return unschedulable_message_counts(total, collections.Counter(reasons))
 
 
 def unschedulable_message_counts(total: int, counts: Mapping[str, int]) -> str:
     """:func:`unschedulable_message` from the count of each reason."""
     if total == 0:
-        return f"{UNSCHEDULABLE_PREFIX}0 nodes available: no nodes registered"
-    parts = sorted(((reason, n) for reason, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
-    return f"{UNSCHEDULABLE_PREFIX}{total} nodes available: " + ", ".join(f"{n} {reason}" for reason, n in parts)
+        return f"{UNSCHEDULABLE_PREFIX}0 nodes are available: no nodes registered."
+    parts = sorted(f"{n} {reason}" for reason, n in counts.items() if n)
+    return f"{UNSCHEDULABLE_PREFIX}{total} nodes are available: " + ", ".join(parts) + "."
 
 
 def fits_nowhere(task: Task) -> bool:
@@ -174,36 +131,71 @@ def fits_nowhere(task: Task) -> bool:
     return task.status is TaskStatus.PENDING and task.message.startswith(UNSCHEDULABLE_PREFIX)
 
 
-def place(
-    task: Task,
-    nodes: Sequence[Node],
-    score: Score = spread_score,
-    filters: Sequence[Filter] = FILTERS,
-) -> Decision:
-    """Choose a node for ``task`` among ``nodes`` (with ``allocated`` filled).
+def _profile(policy: str | Profile) -> Profile:
+    return policy if isinstance(policy, Profile) else PROFILES[policy]
 
-    Every node goes through the filters and the feasible ones are scored;
-    the best wins, ties to the smallest id. A task that fits nowhere hears
-    why from every node. (:class:`actors.scheduling.node_index.NodeIndex` makes the same
-    decision with vector operations; this is the rule it is tested against.)"""
-    best: Node | None = None
-    best_score = -1.0
-    reasons: list[str] = []
+
+def explain(task: Task, nodes: Sequence[Node], policy: str | Profile = DEFAULT_POLICY,
+            filters: Sequence[Filter] = FILTERS) -> list[Verdict]:
+    """Every node's verdict on ``task``: filtered, then (the feasible ones)
+    scored by the profile's plug-ins."""
+    profile = _profile(policy)
+    cluster = Cluster(nodes)
+    rejected: dict[str, tuple[str, ...]] = {}
+    feasible: list[Node] = []
     for node in nodes:
-        rejected: tuple[str, ...] = ()
         for check in filters:
-            rejected = check(task, node)
-            if rejected:
+            reasons = check(task, node, cluster)
+            if reasons:
+                rejected[node.id] = reasons
                 break
-        if rejected:
-            reasons.extend(rejected)
+        else:
+            feasible.append(node)
+    cpu, memory = task.resources.cpu, task.resources.memory
+    scores: list[dict[str, int]] = [{} for _ in feasible]
+    totals = [0] * len(feasible)
+    if feasible:
+        if profile.fit_weight:
+            for i, node in enumerate(feasible):
+                scores[i]["NodeResourcesFit"] = value = resources.fit_score(profile.fit, cpu, memory, node)
+                totals[i] += profile.fit_weight * value
+        if profile.balanced_weight:
+            for i, node in enumerate(feasible):
+                scores[i]["NodeResourcesBalancedAllocation"] = value = resources.balanced_score(cpu, memory, node)
+                totals[i] += profile.balanced_weight * value
+        for plugin, weight in profile.extra_scores():
+            if plugin.applies(task, cluster):
+                raw = np.asarray([plugin.raw(task, node, cluster, feasible) for node in feasible], dtype=np.int64)
+                values = [int(v) for v in plugin.normalize(raw)]
+            else:
+                values = [plugin.constant()] * len(feasible)
+            for i, value in enumerate(values):
+                scores[i][plugin.name] = value
+                totals[i] += weight * value
+    verdicts = {node.id: Verdict(node.id, scores=s, total=t) for node, s, t in zip(feasible, scores, totals)}
+    return [verdicts.get(node.id) or Verdict(node.id, rejected[node.id]) for node in nodes]
+
+
+def place(task: Task, nodes: Sequence[Node], policy: str | Profile = DEFAULT_POLICY,
+          filters: Sequence[Filter] = FILTERS) -> Decision:
+    """Choose a node for ``task`` among ``nodes`` (with ``allocated`` and
+    ``pods`` filled in): its nominated node if feasible, else the highest
+    total, ties to the smallest id. A task that fits nowhere hears why from
+    every node."""
+    verdicts = explain(task, nodes, policy, filters)
+    best: Verdict | None = None
+    for verdict in verdicts:
+        if not verdict.feasible:
             continue
-        value = round(score(task, node), 6)  # equal scores must tie exactly
-        if value > best_score or (value == best_score and best is not None and node.id < best.id):
-            best, best_score = node, value
+        if verdict.node_id == task.nominated_node:
+            best = verdict
+            break
+        if best is None or verdict.total > best.total or (verdict.total == best.total and verdict.node_id < best.node_id):
+            best = verdict
     if best is None:
-        return Unschedulable(task.id, unschedulable_message(len(nodes), reasons))
-    return Placement(task.id, best.id, best_score, gpu_devices(task, best) or ())
+        return Unschedulable(task.id, unschedulable_message(len(nodes), (r for v in verdicts for r in v.reasons)))
+    node = next(n for n in nodes if n.id == best.node_id)
+    return Placement(task.id, best.node_id, float(best.total), gpu_devices(task, node) or ())
 
 
 def with_task(node: Node, task: Task, devices: tuple[int, ...]) -> Node:
@@ -214,16 +206,21 @@ def with_task(node: Node, task: Task, devices: tuple[int, ...]) -> Node:
         for d in devices:
             used[d] += task.resources.gpu // len(devices)
         gpu_used = tuple(used)
-    return replace(node, allocated=node.allocated + task.resources, gpu_used=gpu_used)
+    pods = node.pods
+    if relevant(task):
+        ids = [p.id for p in pods]
+        at = bisect.bisect_left(ids, task.id)
+        pods = (*pods[:at], task, *pods[at:])
+    return replace(node, allocated=node.allocated + task.resources, gpu_used=gpu_used, pods=pods)
 
 
-def place_all(tasks: Iterable[Task], nodes: Sequence[Node], score: Score = spread_score) -> list[Decision]:
+def place_all(tasks: Iterable[Task], nodes: Sequence[Node], policy: str | Profile = DEFAULT_POLICY) -> list[Decision]:
     """Place ``tasks`` in order, each seeing the resources the earlier ones took."""
     working = list(nodes)
     position = {node.id: i for i, node in enumerate(working)}
     decisions: list[Decision] = []
     for task in tasks:
-        decision = place(task, working, score)
+        decision = place(task, working, policy)
         decisions.append(decision)
         if isinstance(decision, Placement):
             i = position[decision.node_id]

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from actors.domain.affinity import from_lists, to_lists
+from actors.domain.constraints import Constraints
 from actors.domain.taints import Taint, Toleration, tolerations_to_lists
 from actors.domain.models import (
     Deployment,
@@ -80,7 +81,28 @@ def _task(t: Task) -> dict[str, Any]:
         data["gpu_devices"] = list(t.gpu_devices)
     if t.tolerations:
         data["tolerations"] = tolerations_to_lists(t.tolerations)
+    _write_scheduling(t, data)
+    if t.nominated_node is not None:
+        data["nominated_node"] = t.nominated_node
     return data
+
+
+def _write_scheduling(t: Task | TaskTemplate, data: dict[str, Any]) -> None:
+    """Labels, constraints, priority and preemption policy, when not the
+    defaults: records without them stay as they were."""
+    if t.labels:
+        data["labels"] = dict(t.labels)
+    if t.constraints:
+        data["constraints"] = t.constraints.to_json()
+    if t.priority:
+        data["priority"] = t.priority
+    if t.preemption_policy != "PreemptLowerPriority":
+        data["preemption_policy"] = t.preemption_policy
+
+
+def _read_scheduling(data: dict[str, Any]) -> None:
+    if "constraints" in data:
+        data["constraints"] = Constraints.from_json(data["constraints"])
 
 
 def _read_tolerations(data: dict[str, Any]) -> None:
@@ -114,6 +136,7 @@ def _deployment(d: Deployment) -> dict[str, Any]:
         template["node_affinity"] = to_lists(t.node_affinity)
     if t.tolerations:
         template["tolerations"] = tolerations_to_lists(t.tolerations)
+    _write_scheduling(t, template)
     data = {
         "id": d.id,
         "replicas": d.replicas,
@@ -161,6 +184,7 @@ def decode_task(text: str) -> Task:
     data["outcome"] = TaskStatus(data["outcome"])
     _read_affinity(data)
     _read_tolerations(data)
+    _read_scheduling(data)
     if "gpu_devices" in data:
         data["gpu_devices"] = tuple(data["gpu_devices"])
     return Task(**data)
@@ -173,5 +197,6 @@ def decode_deployment(text: str) -> Deployment:
     template["outcome"] = TaskStatus(template["outcome"])
     _read_affinity(template)
     _read_tolerations(template)
+    _read_scheduling(template)
     data["template"] = TaskTemplate(**template)
     return Deployment(**data)

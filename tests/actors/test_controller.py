@@ -32,7 +32,7 @@ def test_pending_tasks_are_placed_oldest_first_until_full(control_plane):
         submit(control_plane, f"t{i}", cpu=400)
     settle(control_plane)
     assert statuses(control_plane) == {"t0": "running", "t1": "running", "t2": "pending"}
-    assert task(control_plane, "t2").message == "0/1 nodes available: 1 insufficient cpu"
+    assert task(control_plane, "t2").message == "0/1 nodes are available: 1 Insufficient cpu."
     assert control_plane.node_manager.get("n1").get(timeout=5).allocated.cpu == 800
 
 
@@ -45,7 +45,7 @@ def test_a_task_that_fits_nowhere_gets_the_reasons(control_plane):
     settle(control_plane)
     big = task(control_plane, "big")
     assert big.status is TaskStatus.PENDING
-    assert big.message == "0/3 nodes available: 2 insufficient cpu, 1 unhealthy"
+    assert big.message == "0/3 nodes are available: 1 node(s) were not ready, 2 Insufficient cpu."
 
 
 def test_a_reconcile_with_nothing_to_do_writes_nothing(control_plane):
@@ -145,7 +145,7 @@ def test_a_failed_node_sheds_its_tasks_and_takes_work_again_when_healed(control_
     settle(control_plane)
     stranded = task(control_plane, "t1")
     assert stranded.status is TaskStatus.PENDING and stranded.node is None
-    assert "0/1 nodes available: 1 unhealthy" == stranded.message
+    assert "0/1 nodes are available: 1 node(s) were not ready." == stranded.message
     control_plane.node_manager.update("a", NodeChanges(healthy=True)).get(timeout=5)
     settle(control_plane)
     assert (task(control_plane, "t1").node, task(control_plane, "t1").attempts) == ("a", 2)
@@ -159,7 +159,7 @@ def test_deleting_a_node_requeues_its_tasks_at_once(control_plane):
     orphan = task(control_plane, "t1")
     assert (orphan.status, orphan.node) == (TaskStatus.PENDING, None)
     # The reason stays until a reconcile (which may already have run) says why it waits.
-    assert orphan.message in ("node 'a' was deleted; rescheduling", "0/0 nodes available: no nodes registered")
+    assert orphan.message in ("node 'a' was deleted; rescheduling", "0/0 nodes are available: no nodes registered.")
     register(control_plane, "b")
     settle(control_plane)
     assert task(control_plane, "t1").node == "b"
@@ -173,7 +173,7 @@ def test_a_cordoned_node_keeps_its_tasks_but_gets_no_new_ones(control_plane):
     submit(control_plane, "t2")
     settle(control_plane)
     assert statuses(control_plane) == {"t1": "running", "t2": "pending"}
-    assert task(control_plane, "t2").message == "0/1 nodes available: 1 unschedulable"
+    assert task(control_plane, "t2").message == "0/1 nodes are available: 1 node(s) were unschedulable."
 
 
 def test_node_selectors_restrict_placement(control_plane):
@@ -183,7 +183,7 @@ def test_node_selectors_restrict_placement(control_plane):
     submit(control_plane, "t2", node_selector={"zone": "c"})
     settle(control_plane)
     assert task(control_plane, "t1").node == "b"
-    assert task(control_plane, "t2").message == "0/2 nodes available: 2 didn't match node selector"
+    assert task(control_plane, "t2").message == "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."
 
 
 @pytest.mark.parametrize(

@@ -33,9 +33,9 @@ running = dataclasses.replace(t, status=TaskStatus.RUNNING, node="n1", attempts=
         (running, dataclasses.replace(running, status=TaskStatus.SUCCEEDED), ["Succeeded"]),
         (running, dataclasses.replace(running, status=TaskStatus.FAILED), ["Failed"]),
         (running, dataclasses.replace(t, message="node 'n1' became unhealthy; rescheduling"), ["Rescheduled"]),
-        (t, dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"), ["FailedScheduling"]),
-        (dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"),
-         dataclasses.replace(t, message="0/1 nodes available: 1 unhealthy"), []),
+        (t, dataclasses.replace(t, message="0/1 nodes are available: 1 node(s) were not ready."), ["FailedScheduling"]),
+        (dataclasses.replace(t, message="0/1 nodes are available: 1 node(s) were not ready."),
+         dataclasses.replace(t, message="0/1 nodes are available: 1 node(s) were not ready."), []),
     ],
 )
 def test_changes_become_events(before, after, reasons):
@@ -57,8 +57,8 @@ def test_event_messages_say_what_happened():
     ((kind, obj, reason, message),) = derive(t, dataclasses.replace(t, status=TaskStatus.SCHEDULED, node="n1", attempts=2))
     assert (kind, obj, reason) == ("task", "t1", "Scheduled")
     assert message == "assigned to node n1 (attempt 2)"
-    ((_, _, _, why),) = derive(t, dataclasses.replace(t, message="0/3 nodes available: 3 insufficient cpu"))
-    assert why == "0/3 nodes available: 3 insufficient cpu"
+    ((_, _, _, why),) = derive(t, dataclasses.replace(t, message="0/3 nodes are available: 3 Insufficient cpu."))
+    assert why == "0/3 nodes are available: 3 Insufficient cpu."
 
 
 def test_the_recorder_numbers_filters_and_pages(clock):

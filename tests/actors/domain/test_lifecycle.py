@@ -76,7 +76,7 @@ def test_with_status_keeps_started_at_when_finishing():
 
 @pytest.mark.parametrize(
     ("attempts", "message"),
-    [(0, ""), (0, "0/1 nodes available: 1 unhealthy"), (2, "node 'n1' failed")],
+    [(0, ""), (0, "0/1 nodes are available: 1 node(s) were not ready."), (2, "node 'n1' failed")],
 )
 def test_bound_places_the_task(attempts, message):
     task = make_task(attempts=attempts, message=message)

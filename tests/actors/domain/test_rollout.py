@@ -22,7 +22,7 @@ from tests.helpers import make_deployment, make_template
 
 DEPLOYMENT = make_deployment("web", replicas=3, template=make_template(cpu=100))
 OLD_HASH = template_hash(make_template(cpu=50))
-NO_ROOM = "0/2 nodes available: 2 insufficient cpu"
+NO_ROOM = "0/2 nodes are available: 2 Insufficient cpu."
 
 _STATUS = {
     "pending": TaskStatus.PENDING,

@@ -11,7 +11,7 @@ from actors.domain.affinity import Requirement, check, matches
 from actors.domain.lifecycle import binding
 from actors.domain.models import TaskStatus
 from actors.scheduling.node_index import NodeIndex
-from actors.scheduling.rules import Placement, Unschedulable, binpack_score, gpu_devices, place, place_all
+from actors.scheduling.rules import Placement, Unschedulable, gpu_devices, place, place_all
 from actors.store.ops import Create, Delete, Patch
 from tests.helpers import make_node, make_task
 
@@ -37,7 +37,7 @@ def test_a_gpu_task_waits_saying_which_nodes_lack_gpu_or_affinity():
     nodes = [gpu_node("a", used=(1000,) * 4, model="T4"), gpu_node("b", model="V100"), make_node("c")]
     task = make_task(gpu=1000, node_affinity=((Requirement("model", "In", ("T4",)),),))
     assert place(task, nodes) == Unschedulable(
-        "t1", "0/3 nodes available: 2 didn't match node affinity, 1 insufficient gpu")
+        "t1", "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 2 node(s) didn't match Pod's node affinity/selector.")
     index = NodeIndex("spread")
     index.sync(nodes)
     assert index.place(task) == place(task, nodes)
@@ -49,11 +49,11 @@ def test_placements_in_one_batch_share_a_device_until_it_is_full():
     nodes = [gpu_node("a", gpus=1)]
     decisions = place_all([make_task(f"t{i}", gpu=400) for i in range(3)], nodes)
     assert [getattr(d, "devices", None) for d in decisions] == [(0,), (0,), None]
-    assert decisions[2].message == "0/1 nodes available: 1 insufficient gpu"
+    assert decisions[2].message == "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
     index = NodeIndex("binpack")
     index.sync(nodes)
     assert index.place_all([make_task(f"t{i}", gpu=400) for i in range(3)]) == place_all(
-        [make_task(f"t{i}", gpu=400) for i in range(3)], nodes, score=binpack_score)
+        [make_task(f"t{i}", gpu=400) for i in range(3)], nodes, "binpack")
 
 
 @pytest.mark.parametrize(("requirement", "labels", "result"), [

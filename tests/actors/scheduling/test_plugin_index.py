@@ -40,7 +40,8 @@ def test_the_rules_decide_which_nodes_a_task_may_use_and_say_why_it_waits():
     wants_v100 = ((Requirement("nvidia.com/gpu.product", "In", ("V100",)),),)
     (decision,) = index.place_all([make_task("t", gpu=500, node_affinity=wants_v100)], nodes)
     assert decision == Unschedulable(
-        "t", "0/3 nodes available: 1 didn't match node affinity, 1 insufficient gpu, 1 unschedulable")
+        "t", "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 1 node(s) didn't match Pod's node affinity/selector, "
+        "1 node(s) were unschedulable.")
     (placed,) = index.place_all([make_task("u", gpu=500, node_selector={"nvidia.com/gpu.product": "T4"})], nodes)
     assert placed.node_id == "a"
 

@@ -6,9 +6,18 @@ import pytest
 from actors.store import codec
 from actors.domain.models import Deployment, Node, Resources, Task, TaskStatus
 from actors.domain.affinity import Requirement
+from actors.domain.constraints import Constraints, LabelSelector, PodAffinityTerm, SpreadConstraint
 from actors.domain.taints import Taint, Toleration
 from tests.helpers import make_deployment, make_node, make_task, make_template
 
+CONSTRAINTS = Constraints(
+    preferred_node_affinity=((10, (Requirement("zone", "In", ("a",)),)),),
+    affinity=(PodAffinityTerm(LabelSelector((("app", "db"),)), "zone"),),
+    preferred_affinity=(PodAffinityTerm(LabelSelector((), (Requirement("tier", "Exists"),)), "zone", ("other",), 5),),
+    anti_affinity=(PodAffinityTerm(LabelSelector((("app", "web"),)), "kubernetes.io/hostname"),),
+    preferred_anti_affinity=(PodAffinityTerm(LabelSelector(), "zone", (), 100),),
+    topology_spread=(SpreadConstraint(2, "zone", "ScheduleAnyway", LabelSelector((("app", "web"),))),),
+)
 TOLERATIONS = (Toleration("dedicated", "Equal", "gpu", "NoExecute", 30.0), Toleration(operator="Exists"))
 AFFINITY = ((Requirement("zone", "In", ("a", "b")), Requirement("gpu", "Exists")), (Requirement("rank", "Gt", ("3",)),))
 
@@ -34,6 +43,10 @@ DECODERS = {Node: codec.decode_node, Task: codec.decode_task, Deployment: codec.
                         template=make_template(cpu=100, memory=64, node_selector={"zone": "a"}, duration=2.5,
                                                outcome=TaskStatus.FAILED)),
         make_deployment("empty", replicas=0),
+        make_task("constrained", labels={"app": "web"}, constraints=CONSTRAINTS, priority=1000,
+                  preemption_policy="Never", nominated_node="n2"),
+        make_deployment("constrained", template=make_template(labels={"app": "web"}, constraints=CONSTRAINTS,
+                                                              priority=-5, preemption_policy="Never")),
         make_deployment("gpu", template=make_template(cpu=100, gpu=2000, node_affinity=AFFINITY,
                                                       tolerations=TOLERATIONS)),
         make_node("tainted", taints=(Taint("spot", "", "PreferNoSchedule"), Taint("a", "b"))),
@@ -49,9 +62,10 @@ def test_records_round_trip(record):
 @pytest.mark.parametrize(
     ("cls", "record", "derived"),
     [(Node, make_node(annotations={"a": "b"}, taints=(Taint("dedicated", "gpu", "NoExecute"),)),
-      {"allocated", "gpu_used", "gpu_kinds"}),
+      {"allocated", "gpu_used", "gpu_kinds", "pods"}),
      (Task, make_task(manifest={"spec": {}}, scheduler="mine", gpu_devices=(1,), node_affinity=AFFINITY,
-                      tolerations=TOLERATIONS), set()),
+                      tolerations=TOLERATIONS, labels={"a": "b"}, constraints=CONSTRAINTS, priority=3,
+                      preemption_policy="Never", nominated_node="n1"), set()),
      (Deployment, make_deployment(manifest={"spec": {}}), {"ready"})],
 )
 def test_every_field_is_stored_but_the_derived_ones(cls, record, derived):
