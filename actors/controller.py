@@ -5,7 +5,9 @@ Each reconcile, in order:
 1. marks unhealthy every non-simulated node whose last heartbeat is older
    than ``node_timeout`` seconds (looked for at most once a second: it is a
    scan of every node, and reconciles can come a thousand a second);
-2. puts tasks bound to unhealthy or deleted nodes back to ``pending``;
+2. puts tasks bound to unhealthy or deleted nodes back to ``pending``, and
+   evicts the tasks that do not tolerate a ``NoExecute`` taint of their node
+   (at once, or once their ``toleration_seconds`` are up);
 3. for every deployment that changed (or whose tasks did) since the last
    reconcile, creates and deletes tasks as :func:`actors.domain.rollout.plan` says:
    one transaction per deployment, guarded by the deployment's version, so
@@ -13,7 +15,8 @@ Each reconcile, in order:
 4. asks the scheduler to place pending tasks, oldest first, and binds them
    (a compare-and-swap on the task's version, guarded by the node still
    being ready); a task that fits nowhere stays pending with the reasons in
-   its ``message``.
+   its ``message``, and may preempt tasks of lower priority (it is then
+   nominated to their node, and placed by the next reconcile).
 
 A reconcile that writes for a deployment asks for another at once: the next
 step of a rollout may depend on what the scheduler made of the new tasks.
@@ -46,12 +49,15 @@ import pykka
 
 from actors.domain import rollout
 from actors.datastore import DatastoreProxy
-from actors.domain.lifecycle import binding, requeued
+from actors.domain.lifecycle import EVICTED_PREFIX, binding, evicted, requeued
+from actors.domain.taints import Taint
 from actors.metrics import Metrics
 from actors.domain.models import Node, Task, replace
 from actors.domain.views import ClusterView
 from actors.scheduling.node_snapshot import NodeSnapshot
 from actors.scheduler import SchedulerProxy
+from actors.scheduling import preemption
+from actors.scheduling.preemption import Preemption, may_preempt
 from actors.scheduling.rules import Placement
 from actors.store.ops import (
     Create,
@@ -69,6 +75,7 @@ logger = logging.getLogger(__name__)
 
 ASK_TIMEOUT = 30.0
 BATCH_SIZE = 2000  # pending tasks placed per reconcile; more trigger another at once
+MAX_PREEMPTORS = 16  # tasks that may preempt in one reconcile; the rest wait for the next
 EXPIRY_CHECK_EVERY = 1.0  # seconds: how often a reconcile looks for silent nodes (a scan of every node)
 RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks (and every deployment is looked at)
 
@@ -82,6 +89,10 @@ class ReconcileResult:
     conflicts: int = 0
     replicas_created: int = 0
     replicas_deleted: int = 0
+    preempted: int = 0
+    """Preemptions committed: tasks nominated, their victims evicted."""
+    evicted: int = 0
+    """Tasks put off nodes whose NoExecute taints they do not tolerate."""
     more: bool = False
     """Work was left for the next reconcile (batch full, a lost race, or a
     deployment that may take its next step)."""
@@ -90,6 +101,7 @@ class ReconcileResult:
     def changed(self) -> bool:
         return bool(
             self.expired_nodes or self.requeued or self.scheduled or self.replicas_created or self.replicas_deleted
+            or self.preempted or self.evicted
         )
 
 
@@ -139,6 +151,9 @@ class Controller:
         self._deployments_checked_at = self.started_at
         self._nodes = NodeSnapshot()
         self._next_expiry_check = self.started_at
+        self._taints_scanned: list[Node] | None = None  # the node list last looked at for NoExecute taints
+        self._no_execute: list[Node] = []  # the nodes with NoExecute taints
+        self._taint_seen: dict[tuple[str, Taint], float] = {}  # (node, NoExecute taint) -> when first seen
 
     def unpark(self) -> None:
         """Something may have made room: look at every pending task again."""
@@ -187,16 +202,23 @@ class Controller:
             self.unpark()  # they are pending again, behind the cursor
             view = self._view()
 
+        evicted_count = self._evict_untolerated(now)
+        if evicted_count:
+            self.unpark()
+            view = self._view()
+
         step = self._roll_deployments(now)
         if step.freed:
             self.unpark()
         if step.created or step.deleted:
             view = self._view()  # new replicas are pending behind the cursor
 
-        scheduled, unschedulable, conflicts = self._schedule(view.pending, self._nodes.nodes, now)
+        scheduled, unschedulable, conflicts, preempted = self._schedule(view.pending, self._nodes.nodes, now)
+        if preempted:
+            self.unpark()  # the victims made room: their preemptors go first, at once
         # Every task up to the view's cursor was placed or does not fit; a
-        # lost race means a task may deserve another look: start over.
-        self._cursor = None if conflicts else view.cursor
+        # lost race (or a preemption) means a task may deserve another look: start over.
+        self._cursor = None if conflicts or preempted else view.cursor
         result = ReconcileResult(
             expired_nodes=expired_count,
             requeued=requeued_count,
@@ -205,7 +227,10 @@ class Controller:
             conflicts=conflicts + step.conflicts,
             replicas_created=step.created,
             replicas_deleted=step.deleted,
-            more=conflicts > 0 or view.more_pending or bool(step.conflicts or step.created or step.deleted),
+            preempted=preempted,
+            evicted=evicted_count,
+            more=conflicts > 0 or view.more_pending or bool(step.conflicts or step.created or step.deleted)
+            or preempted > 0,
         )
         elapsed = time.perf_counter() - started
         if self.metrics is not None:
@@ -274,8 +299,12 @@ class Controller:
         self._nodes.apply(view)
         return view
 
-    def _schedule(self, pending: list[Task], nodes: list[Node], now: float) -> tuple[int, int, int]:
-        """Place and bind ``pending``; (scheduled, unschedulable, conflicts).
+    def _schedule(self, pending: list[Task], nodes: list[Node], now: float) -> tuple[int, int, int, int]:
+        """Place and bind ``pending``; (scheduled, unschedulable, conflicts,
+        preemptions). A task that fits nowhere may preempt lower-priority
+        tasks (:mod:`actors.scheduling.preemption`): the victims are evicted
+        (:func:`actors.domain.lifecycle.evicted`) and the task nominated to
+        the node in one transaction; the next reconcile places it.
         A task for another scheduler is left to it: it says so in its
         message, once, and waits for a client to bind it."""
         others = [t for t in pending if t.scheduler is not None]
@@ -286,17 +315,27 @@ class Controller:
             if waiting:
                 self.datastore.commit_each(waiting).get(timeout=ASK_TIMEOUT)
         if not pending:
-            return 0, 0, 0
+            return 0, 0, 0, 0
         began = time.perf_counter()
         decisions = self.scheduler.schedule(pending, nodes).get(timeout=ASK_TIMEOUT)
         per_task = (time.perf_counter() - began) / len(pending)
         by_id = {t.id: t for t in pending}
+        plans = self._preemptions([by_id[d.task_id] for d in decisions if not isinstance(d, Placement)], nodes)
         txns: list[list[Op]] = []
-        placements: list[Placement | None] = []  # one per transaction
+        placements: list[Placement | Preemption | None] = []  # one per transaction
         unschedulable = 0
         for decision in decisions:
             task = by_id[decision.task_id]
-            if isinstance(decision, Placement):
+            plan = plans.get(task.id)
+            if plan is not None:
+                unschedulable += 1
+                reason = preemption.message(task, plan.node_id)
+                txns.append([
+                    *(Update(evicted(victim, reason, now), victim.version) for victim in plan.victims),
+                    Patch("task", task.id, task.version, {"message": decision.message, "nominated_node": plan.node_id}),
+                ])
+                placements.append(plan)
+            elif isinstance(decision, Placement):
                 txns.append([
                     RequireNodeReady(decision.node_id),
                     *gpu_guard(task, decision.node_id, decision.devices),
@@ -310,11 +349,15 @@ class Controller:
                     placements.append(None)
         results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT) if txns else []
         simulated = {n.id for n in nodes if n.simulated}
-        scheduled = conflicts = 0
+        scheduled = conflicts = preempted = 0
         to_start: list[str] = []
         for placement, result in zip(placements, results):
             if isinstance(result, Exception):
                 conflicts += 1
+            elif isinstance(placement, Preemption):
+                preempted += 1
+                logger.info("task %s preempts %s on node %s", placement.task_id,
+                            ", ".join(v.id for v in placement.victims), placement.node_id)
             elif placement is not None:
                 scheduled += 1
                 if placement.node_id in simulated:
@@ -328,7 +371,66 @@ class Controller:
             self.metrics.observe_many(self.metrics.scheduling_duration, per_task, len(decisions))
         if to_start:
             self.start_tasks(to_start)
-        return scheduled, unschedulable, conflicts
+        return scheduled, unschedulable, conflicts, preempted
+
+    def _evict_untolerated(self, now: float) -> int:
+        """Put the tasks off nodes with ``NoExecute`` taints they do not
+        tolerate: at once, or when a toleration's ``toleration_seconds`` run
+        out (counted from when this controller first saw the taint, or the
+        task was bound if later; the smallest of the tolerations that match).
+        Evicted as :func:`actors.domain.lifecycle.evicted` says."""
+        nodes = self._nodes.nodes
+        if nodes is not self._taints_scanned:
+            self._taints_scanned = nodes
+            self._no_execute = [n for n in nodes if any(t.effect == "NoExecute" for t in n.taints)]
+            present = {(n.id, t) for n in self._no_execute for t in n.taints if t.effect == "NoExecute"}
+            self._taint_seen = {k: v for k, v in self._taint_seen.items() if k in present}
+            for key in present:
+                self._taint_seen.setdefault(key, now)
+        if not self._no_execute:
+            return 0
+        running = self.datastore.active_tasks([n.id for n in self._no_execute]).get(timeout=ASK_TIMEOUT)
+        txns: list[list[Op]] = []
+        for node in self._no_execute:
+            for task in running.get(node.id, ()):
+                reason = self._eviction(task, node, now)
+                if reason is not None:
+                    txns.append([Update(evicted(task, reason, now), task.version)])
+        if not txns:
+            return 0
+        done = self._commit(txns)[0]
+        logger.info("%d tasks evicted by NoExecute taints", done)
+        return done
+
+    def _eviction(self, task: Task, node: Node, now: float) -> str | None:
+        """Why ``task`` must leave ``node`` now, None if it may stay (for now)."""
+        for taint in node.taints:
+            if taint.effect != "NoExecute":
+                continue
+            matching = [t for t in task.tolerations if t.tolerates(taint)]
+            if not matching:
+                return f"{EVICTED_PREFIX}{node.id}: taint {taint} (NoExecute) is not tolerated"
+            limits = [t.seconds for t in matching if t.seconds is not None]
+            if limits:
+                since = max(self._taint_seen.get((node.id, taint), now), task.scheduled_at or 0.0)
+                due = since + min(limits)
+                if now >= due:
+                    return f"{EVICTED_PREFIX}{node.id}: taint {taint} (NoExecute) was tolerated for {min(limits):g} s"
+        return None
+
+    def _preemptions(self, unplaced: list[Task], nodes: list[Node]) -> dict[str, Preemption]:
+        """Where the tasks that fit nowhere may preempt lower-priority ones
+        (at most :data:`MAX_PREEMPTORS` a reconcile, highest priority first;
+        a task already nominated waits for its node)."""
+        preemptors = [t for t in unplaced if may_preempt(t) and t.nominated_node is None]
+        if not preemptors:
+            return {}
+        preemptors = sorted(preemptors, key=lambda t: -t.priority)[:MAX_PREEMPTORS]
+        running = self.datastore.active_tasks(below_priority=preemptors[0].priority).get(timeout=ASK_TIMEOUT)
+        if not running:
+            return {}
+        plans = self.scheduler.preempt(preemptors, nodes, running).get(timeout=ASK_TIMEOUT)
+        return {plan.task_id: plan for plan in plans}
 
     def _commit(self, txns: list[list[Op]]) -> tuple[int, int]:
         """Commit independent transactions; (succeeded, conflicted)."""

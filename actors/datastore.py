@@ -99,6 +99,7 @@ class Datastore:
         self._gpu_used: dict[str, dict[int, int]] = {}  # node id -> device -> milli-GPU its active tasks hold
         self._gpu_kinds: dict[str, collections.Counter[int]] = {}  # node id -> GPU task kind -> active tasks
         self._active_by_node: dict[str, set[str]] = {}
+        self._active_priorities: collections.Counter[int] = collections.Counter()  # of the bound tasks
         self._pods: dict[str, dict[str, Task]] = {}  # node id -> its active tasks with labels or pod terms
         self._pods_shown: dict[str, tuple[Task, ...]] = {}  # node id -> those, as Node.pods shows them
         self._node_changed: dict[str, int] = {}  # node id -> revision its record or allocation last changed, oldest first
@@ -177,6 +178,26 @@ class Datastore:
     def get_tasks(self, task_ids: Iterable[str]) -> list[Task]:
         """The tasks that still exist among ``task_ids``, in the given order."""
         return [self._tasks[i] for i in task_ids if i in self._tasks]
+
+    def active_tasks(self, node_ids: Iterable[str] | None = None,
+                     below_priority: int | None = None) -> dict[str, list[Task]]:
+        """The tasks bound to each node (of ``node_ids``, or every node), in
+        id order; with ``below_priority`` only those of lower priority (what
+        a preemptor may evict)."""
+        found: dict[str, list[Task]] = {}
+        if below_priority is not None and (not self._active_priorities
+                                           or min(self._active_priorities) >= below_priority):
+            return found
+        for node_id in (self._active_by_node if node_ids is None else node_ids):
+            ids = self._active_by_node.get(node_id)
+            if not ids:
+                continue
+            tasks = [self._tasks[i] for i in sorted(ids)]
+            if below_priority is not None:
+                tasks = [t for t in tasks if t.priority < below_priority]
+            if tasks:
+                found[node_id] = tasks
+        return found
 
     def list_tasks(
         self, status: TaskStatus | None = None, node: str | None = None, namespace: str | None = None
@@ -693,6 +714,7 @@ class Datastore:
             self._active_by_node.setdefault(task.node, set()).add(task.id)
             self._allocated[task.node] = self._allocated.get(task.node, NO_RESOURCES) + task.resources
             self._hold_pod(task, True)
+            self._active_priorities[task.priority] += 1
             if task.gpu_devices:
                 devices = self._gpu_used.setdefault(task.node, {})
                 each = task.resources.gpu // len(task.gpu_devices)
@@ -715,6 +737,9 @@ class Datastore:
             ids = self._active_by_node[task.node]
             ids.discard(task.id)
             self._hold_pod(task, False)
+            self._active_priorities[task.priority] -= 1
+            if not self._active_priorities[task.priority]:
+                del self._active_priorities[task.priority]
             remaining = self._allocated[task.node] - task.resources
             if ids:
                 self._allocated[task.node] = remaining

@@ -21,7 +21,8 @@ import pykka
 
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task
-from actors.scheduling import policies
+from actors.scheduling import policies, preemption
+from actors.scheduling.preemption import Preemption
 from actors.scheduling.node_index import NodeIndex
 from actors.scheduling.plugin_index import PluginIndex
 from actors.scheduling.plugins.profiles import profile
@@ -67,6 +68,13 @@ class Scheduler:
                 else:
                     logger.debug("task %s unschedulable: %s", decision.task_id, decision.message)
         return decisions
+
+
+    def preempt(self, tasks: Sequence[Task], nodes: Sequence[Node],
+                running: Mapping[str, Sequence[Task]]) -> list[Preemption]:
+        """Where each of ``tasks`` (that fit nowhere) may preempt, and whom
+        (see :mod:`actors.scheduling.preemption`)."""
+        return preemption.find_all(tasks, nodes, running)
 
 
 class SchedulerActor(Supervisable, pykka.ThreadingActor, Scheduler):

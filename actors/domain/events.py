@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from actors.domain.lifecycle import EVICTED_PREFIX, PREEMPTED_PREFIX
 from actors.domain.models import Deployment, Node, Record, Task, TaskStatus
 
 
@@ -30,7 +31,7 @@ Change = tuple[Record | None, Record | None]
 REASONS = (
     "Registered", "Unhealthy", "Recovered", "Cordoned", "Uncordoned", "Deleted",
     "Created", "Scheduled", "FailedScheduling", "Started", "Succeeded", "Failed", "Rescheduled",
-    "Scaled", "RollingUpdate",
+    "Scaled", "RollingUpdate", "Preempted", "TaintManagerEviction",
 )
 
 
@@ -89,6 +90,10 @@ def _task(before: Task | None, after: Task | None) -> list[tuple[str, str]]:
         if after.status is TaskStatus.PENDING and after.message != before.message and after.message.startswith("0/"):
             return [("FailedScheduling", after.message)]
         return []
+    if after.message.startswith(PREEMPTED_PREFIX) and before.status.active:
+        return [("Preempted", after.message)]
+    if after.message.startswith(EVICTED_PREFIX) and before.status.active:
+        return [("TaintManagerEviction", after.message)]
     if after.status is TaskStatus.SCHEDULED:
         return [("Scheduled", f"assigned to node {after.node} (attempt {after.attempts})")]
     if after.status is TaskStatus.RUNNING:

@@ -53,6 +53,8 @@ def binding(task: Task, node_id: str, now: float, devices: tuple[int, ...] = ())
     }
     if devices or task.gpu_devices:
         changes["gpu_devices"] = tuple(devices)
+    if task.nominated_node is not None:
+        changes["nominated_node"] = None
     return changes
 
 
@@ -72,3 +74,19 @@ def requeued(task: Task, reason: str) -> Task:
         message=reason,
         gpu_devices=(),
     )
+
+
+PREEMPTED_PREFIX = "preempted by "
+EVICTED_PREFIX = "evicted from node "
+
+
+def evicted(task: Task, reason: str, now: float) -> Task:
+    """``task`` put off its node by the control plane (preempted, or a
+    ``NoExecute`` taint): a native task goes back to pending to be placed
+    again; a Kubernetes pod (it has a manifest) ends ``failed``, because a
+    pod is never moved (kube-scheduler deletes its victims and their
+    controllers make new pods; here the pod stays, failed, so its client
+    sees why, and a deployment replaces it)."""
+    if task.manifest is None:
+        return requeued(task, reason)
+    return replace(with_status(task, TaskStatus.FAILED, now), message=reason)

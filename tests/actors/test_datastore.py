@@ -288,3 +288,35 @@ def test_the_deployment_view_returns_what_changed_since(store):
     mark = store.revision
     store.commit([Update(dataclasses.replace(api, replicas=5), api.version)])
     assert [d.id for d, _ in store.deployment_view(since=mark).deployments] == ["api"]
+
+
+def test_a_node_shows_its_active_labelled_tasks_in_id_order(store):
+    from actors.domain.constraints import Constraints, LabelSelector, PodAffinityTerm
+
+    terms = Constraints(anti_affinity=(PodAffinityTerm(LabelSelector((("app", "x"),)), "zone"),))
+    store.commit([Create(make_node("n1"))])
+    store.commit([Create(make_task("b", labels={"app": "x"})), Create(make_task("a", constraints=terms)),
+                  Create(make_task("plain"))])
+    for task_id in ("b", "a", "plain"):
+        task = store.get_task(task_id)
+        store.commit([Update(dataclasses.replace(task, status=TaskStatus.RUNNING, node="n1"), task.version)])
+    assert [t.id for t in store.get_node("n1").pods] == ["a", "b"]  # "plain" has neither labels nor terms
+    relabelled = dataclasses.replace(store.get_task("b"), labels={"app": "y"})
+    store.commit([Update(relabelled, store.get_task("b").version)])
+    assert store.get_node("n1").pods[1].labels == {"app": "y"}
+    store.commit([Delete("task", "a")])
+    assert [t.id for t in store.get_node("n1").pods] == ["b"]
+    done = dataclasses.replace(store.get_task("b"), status=TaskStatus.SUCCEEDED)
+    store.commit([Update(done, store.get_task("b").version)])
+    assert store.get_node("n1").pods == ()
+
+
+def test_active_tasks_by_node_and_below_a_priority(store):
+    store.commit([Create(make_node("n1")), Create(make_node("n2"))])
+    for task_id, node, priority in (("a", "n1", 5), ("b", "n1", 0), ("c", "n2", 9), ("d", None, 0)):
+        store.commit([Create(make_task(task_id, node=node, priority=priority,
+                                       status=TaskStatus.RUNNING if node else TaskStatus.PENDING))])
+    assert {n: [t.id for t in ts] for n, ts in store.active_tasks().items()} == {"n1": ["a", "b"], "n2": ["c"]}
+    assert {n: [t.id for t in ts] for n, ts in store.active_tasks(below_priority=6).items()} == {"n1": ["a", "b"]}
+    assert store.active_tasks(below_priority=0) == {}
+    assert list(store.active_tasks(["n2"])) == ["n2"]
