@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pykka
 
@@ -67,6 +67,9 @@ class Settings:
     policy: str = DEFAULT_POLICY
     seed: int = 0
     """Seeds a plug-in policy's random choices (tie order, ``random``'s picks)."""
+    score_weights: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    """Changes to the ``spread``/``binpack`` profile's score weights
+    (:mod:`actors.scheduling.plugins.profiles`)."""
     clock: Callable[[], float] = time.time
     """Seconds since the epoch; inject another to drive time in tests."""
     start_timer: bool = True
@@ -203,7 +206,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
 
         datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
-        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy, settings.seed))
+        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy, settings.seed,
+                                                                             settings.score_weights))
         # The kubelet and the controller call each other (by tell): each
         # gets the other's handle through a late-bound callable.
         handles: dict[str, Handle] = {}

@@ -17,12 +17,12 @@ from actors import Settings, start_control_plane
 from actors.domain.errors import StoreError
 from actors.scheduler import known_policies
 from actors.scheduling import policies
-from actors.scheduling.rules import DEFAULT_POLICY
+from actors.scheduling.rules import DEFAULT_POLICY, POLICIES
 from actors.store.backends import STORE_HELP, open_backend
 from api.client import commands as commands_module
 from api.client import kubeconfig as kubeconfig_module
 from api import simulate as simulate_module
-from api.argtypes import non_negative_int, positive_int, positive_seconds
+from api.argtypes import non_negative_int, positive_int, positive_seconds, score_weight
 from api.app import create_app
 from api.auth import TokenFileError, load_token_file
 from api.server import Server
@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="load a policy class of your own (repeatable); --policy then names it")
     serve.add_argument("--seed", type=non_negative_int, default=0,
                        help="seeds a plug-in policy's random choices: its tie order, random's picks (default 0)")
+    serve.add_argument("--score-weight", type=score_weight, action="append", default=[], metavar="NAME=WEIGHT",
+                       help="with spread or binpack: change a score plug-in's weight, 0 turning it off "
+                            "(repeatable; kube-scheduler's defaults: TaintToleration=3, NodeAffinity=2, "
+                            "PodTopologySpread=2, InterPodAffinity=2, NodeResourcesFit=1, "
+                            "NodeResourcesBalancedAllocation=1)")
     serve.add_argument("--threads", type=positive_int, default=8, help="HTTP worker threads (default 8)")
     serve.add_argument("--max-watches", type=positive_int, default=None, metavar="N",
                        help="event streams open at once, each holding a thread (default: half of --threads)")
@@ -118,6 +123,10 @@ def serve(args: argparse.Namespace) -> int:
         print(f"orchestrator: no policy '{args.policy}'; choose one of {', '.join(known_policies())}",
               file=sys.stderr)
         return 2
+    if args.score_weight and args.policy not in POLICIES:
+        print(f"orchestrator: --score-weight changes the spread and binpack profiles, not policy '{args.policy}'",
+              file=sys.stderr)
+        return 2
     tokens = None
     if args.token_file:
         try:
@@ -141,7 +150,7 @@ def serve(args: argparse.Namespace) -> int:
         control_plane = start_control_plane(
             Settings(
                 reconcile_interval=args.reconcile_interval, node_timeout=args.node_timeout, policy=args.policy,
-                seed=args.seed,
+                seed=args.seed, score_weights=dict(args.score_weight),
                 event_capacity=args.max_events, leader_ttl=args.leader_ttl,
             ),
             backend,

@@ -7,8 +7,9 @@ runs, the model label), then places the tasks in order with
 :func:`~actors.scheduling.policies.choose`, the function the placement
 experiment runs, booking each placement so the next task sees it. The nodes
 a task may use at all are the rules' (:mod:`actors.scheduling.rules`): ready,
-matching its node selector and node affinity; the policy filters and scores
-among them. A task that fits nowhere is told why by the rules' own count.
+matching its node selector and node affinity, with taints it tolerates, and
+allowed by its inter-pod affinity and spread constraints (and the running
+tasks' anti-affinity); the policy filters and scores among them. A task that fits nowhere is told why by the rules' own count.
 
 Ties of a ``"random"`` policy go by a priority drawn per node from the seed
 and the node's name, so a node keeps its rank as others come and go. ``fgd``
@@ -24,10 +25,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from actors.domain import affinity
 from actors.domain.models import GPU_MODEL_LABEL, WHOLE_GPU, Node, Task
 from actors.scheduling import policies, rules
 from actors.scheduling.gpu import GpuNodes, Request
+from actors.scheduling.plugins import inter_pod_affinity, node_affinity, taint_toleration, topology_spread
+from actors.scheduling.plugins.base import Cluster
 
 MAX_SHAPES = 10_000  # distinct task shapes remembered for the typical tasks
 
@@ -63,6 +65,19 @@ class PluginIndex:
         self._priorities: dict[str, int] = {}
         self._rng = np.random.default_rng(seed)  # one stream for the whole run (``random``'s picks)
 
+    @staticmethod
+    def _pod_rules(task: Task, working: list[Node]) -> np.ndarray | bool:
+        """The nodes inter-pod affinity and topology spread allow (True:
+        every node, when neither binds the task)."""
+        cluster = Cluster(working)
+        masks = topology_spread.masks(task, cluster)
+        if inter_pod_affinity.applies_filter(task, cluster):
+            masks += inter_pod_affinity.masks(task, cluster)
+        allowed: np.ndarray | bool = True
+        for _, passes in masks:
+            allowed = allowed & passes
+        return allowed
+
     def _priority(self, name: str) -> int:
         rank = self._priorities.get(name)
         if rank is None:
@@ -83,15 +98,17 @@ class PluginIndex:
         priority = np.asarray([self._priority(n.id) for n in working], dtype=np.int64)
         ready = np.asarray([n.healthy and n.schedulable for n in working], dtype=bool)
         allowed_by: dict[tuple, np.ndarray] = {}
+        terms_anywhere = any(p.constraints.pod_terms for n in working for p in n.pods)
         decisions: list[rules.Decision] = []
         for task, request in zip(tasks, requests):
-            key = (tuple(sorted(task.node_selector.items())), task.node_affinity)
+            key = (tuple(sorted(task.node_selector.items())), task.node_affinity, task.tolerations)
             allowed = allowed_by.get(key)
             if allowed is None:
-                allowed = allowed_by[key] = ready & np.fromiter(
-                    (all(n.labels.get(k) == v for k, v in task.node_selector.items())
-                     and affinity.matches(task.node_affinity, n.labels) for n in working),
-                    dtype=bool, count=len(working))
+                allowed = allowed_by[key] = ready & node_affinity.matches_mask(task, working) \
+                    & taint_toleration.tolerated_mask(task, working)
+            if task.constraints.looks_at_pods or terms_anywhere:
+                allowed = allowed & self._pod_rules(task, working)
+                terms_anywhere = terms_anywhere or task.constraints.pod_terms
             choice = policies.choose(self.policy, state, request, priority, allowed)
             if choice is None:
                 decision = rules.place(task, working)

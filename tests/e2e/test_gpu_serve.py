@@ -72,5 +72,7 @@ def test_serve_loads_a_policy_module_and_refuses_an_unknown_policy():
         server.stop()
     refused = run_cli("serve", "--store", "memory", "--policy", "fastest")
     assert refused.returncode == 2 and "no policy 'fastest'; choose one of spread, binpack" in refused.stderr
+    weighed = run_cli("serve", "--store", "memory", "--policy", "fgd", "--score-weight", "NodeAffinity=0")
+    assert weighed.returncode == 2 and "--score-weight changes the spread and binpack profiles" in weighed.stderr
     broken = run_cli("serve", "--store", "memory", "--policy-module", "nowhere.py:X")
     assert broken.returncode == 2 and "no file 'nowhere.py'" in broken.stderr

@@ -18,6 +18,7 @@ Topology: a node's domain for a key is its label's value; every node has
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from collections.abc import Iterable, Sequence
 
@@ -97,7 +98,9 @@ class PodState:
         self._counts_by_label: dict[tuple[str, str] | None, set[Condition]] = {}
         self._groups: dict[tuple[str, PodAffinityTerm, str], TermGroup] = {}
         self._groups_by_label: dict[tuple[str, str] | None, set[tuple[str, PodAffinityTerm, str]]] = {}
+        self._kinds: collections.Counter[str] = collections.Counter()  # term groups of each kind
         self._codes: dict[str, tuple[np.ndarray, int]] = {}
+        self._own_domain: set[str] = set()  # keys that give each node its own domain
         for row, node in enumerate(self.nodes):
             for task in node.pods:
                 self.add(row, task)
@@ -118,6 +121,7 @@ class PodState:
                 self._tasks[row][task_id] = task
         if node.labels != self.nodes[row].labels:
             self._codes.clear()
+            self._own_domain.clear()
         self.nodes[row] = node
 
     def add(self, row: int, task: Task) -> None:
@@ -171,10 +175,12 @@ class PodState:
                     continue
                 group = self._groups[key] = TermGroup(kind, term, namespace, np.zeros(len(self.nodes), np.int64))
                 self._groups_by_label.setdefault(_index_key(term_condition(term, namespace)), set()).add(key)
+                self._kinds[kind] += 1
             group.per_node[row] += delta
             if delta < 0 and not group.per_node.any():
                 del self._groups[key]
                 self._groups_by_label[_index_key(term_condition(term, namespace))].discard(key)
+                self._kinds[kind] -= 1
 
     # -- asking ---------------------------------------------------------------------
 
@@ -187,6 +193,10 @@ class PodState:
                 (-1 if (v := topology_value(n, key)) is None else numbers.setdefault(v, len(numbers))
                  for n in self.nodes), dtype=np.int64, count=len(self.nodes))
             found = self._codes[key] = (codes, len(numbers))
+            if len(numbers) == len(self.nodes):  # every node its own domain, in row order
+                self._own_domain.add(key)
+            else:
+                self._own_domain.discard(key)
         return found
 
     def node_counts(self, condition: Condition) -> np.ndarray:
@@ -221,6 +231,8 @@ class PodState:
         nodes of ``among`` when given), with one more slot, always 0, at the
         end: indexing it with :meth:`codes` gives 0 to nodes in no domain."""
         codes, domains = self.codes(key)
+        if key in self._own_domain:  # codes are 0, 1, 2, ...: nothing to sum
+            return np.append(per_node if among is None else np.where(among, per_node, 0), 0)
         has = codes >= 0
         if among is not None:
             has = has & among
@@ -244,7 +256,8 @@ class PodState:
         return found
 
     def has_terms(self, kinds: tuple[str, ...] = TERM_KINDS) -> bool:
-        return any(k[0] in kinds for k in self._groups)
+        """Whether any running task carries a term of ``kinds``."""
+        return any(self._kinds[kind] > 0 for kind in kinds)
 
 
 def _terms(task: Task) -> list[tuple[str, PodAffinityTerm]]:

@@ -64,3 +64,18 @@ def test_the_scheduler_runs_every_known_policy_and_refuses_others():
         assert decisions[0].devices in ([(0,), (1,)] if name == "random" else [(0,)]), name  # random: any that fits
     with pytest.raises(ValidationError, match="unknown policy 'fastest'; choose one of spread, binpack"):
         Scheduler("fastest")
+
+
+@pytest.mark.parametrize("policy", ["fgd", "bestfit", "random"])
+def test_plug_in_policies_keep_to_taints_and_pod_rules_too(policy):
+    from actors.domain.constraints import Constraints, LabelSelector, PodAffinityTerm
+    from actors.domain.taints import Taint
+
+    web = Constraints(anti_affinity=(PodAffinityTerm(LabelSelector((("app", "web"),)), "kubernetes.io/hostname"),))
+    nodes = [make_node("n1", taints=(Taint("dedicated", "gpu"),)), make_node("n2"), make_node("n3")]
+    tasks = [make_task(f"w{i}", cpu=100, labels={"app": "web"}, constraints=web) for i in range(3)]
+    decisions = PluginIndex(policy).place_all(tasks, nodes)
+    assert sorted(d.node_id for d in decisions[:2]) == ["n2", "n3"]  # one per node, none on the tainted one
+    assert isinstance(decisions[2], Unschedulable)
+    assert "1 node(s) had untolerated taint {dedicated: gpu}" in decisions[2].message
+    assert "2 node(s) didn't match pod anti-affinity rules" in decisions[2].message
