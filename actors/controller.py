@@ -2,8 +2,8 @@
 
 Each reconcile, in order:
 
-1. marks unhealthy every non-simulated node whose last heartbeat is older
-   than ``node_timeout`` seconds (looked for at most once a second: it is a
+1. marks unhealthy every non-simulated node whose last heartbeat is
+   ``node_timeout`` seconds old or more (looked for at most once a second: it is a
    scan of every node, and reconciles can come a thousand a second);
 2. puts tasks bound to unhealthy or deleted nodes back to ``pending``, and
    evicts the tasks that do not tolerate a ``NoExecute`` taint of their node
@@ -47,6 +47,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.domain import rollout
 from actors.datastore import DatastoreProxy
 from actors.domain.lifecycle import EVICTED_PREFIX, binding, evicted, requeued
@@ -78,6 +80,9 @@ BATCH_SIZE = 2000  # pending tasks placed per reconcile; more trigger another at
 MAX_PREEMPTORS = 16  # tasks that may preempt in one reconcile; the rest wait for the next
 EXPIRY_CHECK_EVERY = 1.0  # seconds: how often a reconcile looks for silent nodes (a scan of every node)
 RETRY_PARKED_EVERY = 60.0  # seconds: the safety net for parked tasks (and every deployment is looked at)
+Gate = Callable[[], object]
+"""Told, instead of the controller telling itself, that a reconcile is
+wanted: a simulation on a virtual clock runs it when every actor is idle."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -130,7 +135,15 @@ class Controller:
         metrics: Metrics | None = None,
         new_suffix: Callable[[], str] = rollout.random_suffix,
         leading: Callable[[], bool] = lambda: True,
+        *,
+        retry_parked_every: float = RETRY_PARKED_EVERY,
+        expiry_check_every: float = EXPIRY_CHECK_EVERY,
     ) -> None:
+        """``retry_parked_every``: seconds after which parked tasks and
+        unchanged deployments are looked at anyway (a safety net; a
+        simulation on a virtual clock, which misses no change, turns it off
+        with infinity). ``expiry_check_every``: the least seconds between
+        two scans for silent nodes (0: every reconcile)."""
         self.leading = leading
         """False while another process is the elected controller (etcd)."""
         self.metrics = metrics
@@ -144,15 +157,14 @@ class Controller:
         # After a (re)start, heartbeats count from now at the earliest: real
         # nodes get one full node_timeout of grace to reach the new process.
         self.started_at = clock()
-        self.retry_parked_every = RETRY_PARKED_EVERY
+        self.retry_parked_every = retry_parked_every
+        self.expiry_check_every = expiry_check_every
         self._cursor: int | None = None  # pending tasks up to here are parked
         self._parked_since = self.started_at
         self._deployments_since: int | None = None  # deployments unchanged since this revision need nothing
         self._deployments_checked_at = self.started_at
         self._nodes = NodeSnapshot()
         self._next_expiry_check = self.started_at
-        self._taints_scanned: list[Node] | None = None  # the node list last looked at for NoExecute taints
-        self._no_execute: list[Node] = []  # the nodes with NoExecute taints
         self._taint_seen: dict[tuple[str, Taint], float] = {}  # (node, NoExecute taint) -> when first seen
 
     def unpark(self) -> None:
@@ -178,11 +190,11 @@ class Controller:
 
         expired: list[Node] = []
         if now >= self._next_expiry_check:  # heartbeats count in seconds: not on every reconcile
-            self._next_expiry_check = now + EXPIRY_CHECK_EVERY
-            expired = [
-                n for n in self._nodes.nodes
-                if not n.simulated and n.healthy and now - max(n.last_heartbeat, self.started_at) > self.node_timeout
-            ]
+            self._next_expiry_check = now + self.expiry_check_every
+            expired = sorted((
+                n for n in self._nodes.real.values()
+                if n.healthy and now - max(n.last_heartbeat, self.started_at) >= self.node_timeout
+            ), key=lambda n: n.id)
         expired_count = 0
         if expired:
             expired_count = self._commit(
@@ -207,7 +219,7 @@ class Controller:
             self.unpark()
             view = self._view()
 
-        step = self._roll_deployments(now)
+        step = self._roll_deployments(now, view.deployments_touched)
         if step.freed:
             self.unpark()
         if step.created or step.deleted:
@@ -244,9 +256,13 @@ class Controller:
             )
         return result
 
-    def _roll_deployments(self, now: float) -> _DeploymentStep:
+    def _roll_deployments(self, now: float, touched: int) -> _DeploymentStep:
         """Create and delete tasks so each changed deployment gets what it
-        wants (see :mod:`actors.domain.rollout`); one guarded transaction each."""
+        wants (see :mod:`actors.domain.rollout`); one guarded transaction
+        each. ``touched``: the last revision any deployment (or a task of
+        one) changed at; nothing changed since the last look costs no ask."""
+        if self._deployments_since is not None and touched <= self._deployments_since:
+            return _DeploymentStep()
         view = self.datastore.deployment_view(self._deployments_since).get(timeout=ASK_TIMEOUT)
         txns: list[list[Op]] = []
         plans: list[tuple[str, rollout.Plan]] = []
@@ -348,9 +364,9 @@ class Controller:
                     txns.append([Patch("task", task.id, task.version, {"message": decision.message})])
                     placements.append(None)
         results = self.datastore.commit_each(txns).get(timeout=ASK_TIMEOUT) if txns else []
-        simulated = {n.id for n in nodes if n.simulated}
+        real = self._nodes.real
         scheduled = conflicts = preempted = 0
-        to_start: list[str] = []
+        to_start: list[Task] = []
         for placement, result in zip(placements, results):
             if isinstance(result, Exception):
                 conflicts += 1
@@ -360,8 +376,8 @@ class Controller:
                             ", ".join(v.id for v in placement.victims), placement.node_id)
             elif placement is not None:
                 scheduled += 1
-                if placement.node_id in simulated:
-                    to_start.append(placement.task_id)
+                if placement.node_id not in real:
+                    to_start.extend(r for r in result if isinstance(r, Task))
                 task = by_id[placement.task_id]
                 if self.metrics is not None and task.attempts == 0:
                     self.metrics.create_to_scheduled.observe(max(now - task.created_at, 0.0))
@@ -379,19 +395,17 @@ class Controller:
         out (counted from when this controller first saw the taint, or the
         task was bound if later; the smallest of the tolerations that match).
         Evicted as :func:`actors.domain.lifecycle.evicted` says."""
-        nodes = self._nodes.nodes
-        if nodes is not self._taints_scanned:
-            self._taints_scanned = nodes
-            self._no_execute = [n for n in nodes if any(t.effect == "NoExecute" for t in n.taints)]
-            present = {(n.id, t) for n in self._no_execute for t in n.taints if t.effect == "NoExecute"}
+        tainted = [self._nodes.no_execute[i] for i in sorted(self._nodes.no_execute)]
+        present = {(n.id, t) for n in tainted for t in n.taints if t.effect == "NoExecute"}
+        if set(self._taint_seen) != present:
             self._taint_seen = {k: v for k, v in self._taint_seen.items() if k in present}
             for key in present:
                 self._taint_seen.setdefault(key, now)
-        if not self._no_execute:
+        if not tainted:
             return 0
-        running = self.datastore.active_tasks([n.id for n in self._no_execute]).get(timeout=ASK_TIMEOUT)
+        running = self.datastore.active_tasks([n.id for n in tainted]).get(timeout=ASK_TIMEOUT)
         txns: list[list[Op]] = []
-        for node in self._no_execute:
+        for node in tainted:
             for task in running.get(node.id, ()):
                 reason = self._eviction(task, node, now)
                 if reason is not None:
@@ -449,11 +463,12 @@ def _stranded_reason(task: Task, nodes: dict[str, Node]) -> str:
     return f"node '{task.node}' was deleted; rescheduling"
 
 
-class ControllerActor(Supervisable, pykka.ThreadingActor, Controller):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Controller
-        pykka.ThreadingActor.__init__(self)
+class ControllerActor(Supervisable, CountedActor, Controller):
+    def __init__(self, *args: Any, gate: Gate | None = None, **kwargs: Any) -> None:  # and Controller's
+        CountedActor.__init__(self)
         Controller.__init__(self, *args, **kwargs)
         self._queued = False
+        self._gate = gate
 
     def on_start(self) -> None:
         self._self = self.actor_ref.proxy()
@@ -468,7 +483,10 @@ class ControllerActor(Supervisable, pykka.ThreadingActor, Controller):
             self.unpark()
         if not self._queued:
             self._queued = True
-            self._self.run_requested_reconcile()
+            if self._gate is not None:
+                self._gate()
+            else:
+                self._self.run_requested_reconcile()
 
     def tick(self) -> None:
         """The timer's periodic nudge: reconcile, leaving parked tasks parked

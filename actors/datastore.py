@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pykka
+
+from actors.quiescence import CountedActor
 from sortedcontainers import SortedDict, SortedList
 
 from actors.domain import namespaces
@@ -110,6 +112,7 @@ class Datastore:
         self._owned: dict[str, set[str]] = {}  # deployment id -> ids of the tasks it owns
         self._running_owned: dict[str, int] = {}  # deployment id -> how many of them run
         self._touched: dict[str, int] = {}  # deployment id -> revision it or a task of it last changed
+        self._last_touch = 0  # the latest of those
         self._objects: dict[str, Object] = {}
         self._records: dict[str, dict] = {"node": self._nodes, "task": self._tasks, "deployment": self._deployments,
                                           "object": self._objects}
@@ -126,6 +129,7 @@ class Datastore:
         self._revision = loaded.revision
         for deployment_id in self._deployments:
             self._touched[deployment_id] = self._revision
+        self._last_touch = self._revision
 
     # -- reads ---------------------------------------------------------------
 
@@ -149,6 +153,16 @@ class Datastore:
             for node_id in sorted(self._nodes)
             if healthy is None or self._nodes[node_id].healthy == healthy
         ]
+
+    def usage(self) -> dict[str, Any]:
+        """What the nodes hold against what they have, summed (cpu in
+        millicores, memory in MiB, GPU in milli-GPU), and how many tasks
+        are pending: a simulation's samples over time."""
+        capacity = allocated = NO_RESOURCES
+        for node in self._nodes.values():
+            capacity = capacity + node.capacity
+            allocated = allocated + self._allocated.get(node.id, NO_RESOURCES)
+        return {"capacity": capacity, "allocated": allocated, "pending": self._status_counts[TaskStatus.PENDING]}
 
     def counts(self) -> dict[str, Any]:
         """Tasks by status and nodes by health, kept as changes happen; and
@@ -310,7 +324,7 @@ class Datastore:
         stranded.sort(key=self._creation_key)
         return ClusterView(
             nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor,
-            removed=removed, complete=complete, revision=self._revision,
+            removed=removed, complete=complete, revision=self._revision, deployments_touched=self._last_touch,
         )
 
     def get_deployment(self, deployment_id: str) -> Deployment:
@@ -648,7 +662,7 @@ class Datastore:
             return
         if record_type is Deployment:
             self._deployments[record.id] = record
-            self._touched[record.id] = self._revision
+            self._touched[record.id] = self._last_touch = self._revision
             return
         old = self._tasks.get(record.id)
         if old is None:
@@ -693,7 +707,7 @@ class Datastore:
 
     def _touch_owner(self, task: Task) -> None:
         if task.owner is not None and task.owner in self._deployments:
-            self._touched[task.owner] = self._revision
+            self._touched[task.owner] = self._last_touch = self._revision
 
     def _insert_task(self, task: Task) -> None:
         self._tasks[task.id] = task
@@ -785,9 +799,9 @@ def _stamped(record: Record, revision: int) -> Record:
     return replace(record, version=revision)
 
 
-class DatastoreActor(pykka.ThreadingActor, Datastore):
+class DatastoreActor(CountedActor, Datastore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Datastore
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         Datastore.__init__(self, *args, **kwargs)
 
     def on_stop(self) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.manager import ASK_TIMEOUT, Manager
 from actors.domain.models import Deployment, DeploymentChanges, DeploymentSpec, Task
 from actors.domain.retry import check_version, retry_on_conflict
@@ -93,9 +95,9 @@ class DeploymentManager(Manager):
         return revision
 
 
-class DeploymentManagerActor(Supervisable, pykka.ThreadingActor, DeploymentManager):
+class DeploymentManagerActor(Supervisable, CountedActor, DeploymentManager):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of DeploymentManager
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         DeploymentManager.__init__(self, *args, **kwargs)
 
 

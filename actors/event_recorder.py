@@ -17,6 +17,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.domain.errors import OrchestratorError
 from actors.domain.events import Change, Event, derive
 from actors.inbox import Inbox
@@ -135,9 +137,9 @@ class EventRecorder:
         return self._seq
 
 
-class EventRecorderActor(Supervisable, pykka.ThreadingActor, EventRecorder):
+class EventRecorderActor(Supervisable, CountedActor, EventRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of EventRecorder
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         EventRecorder.__init__(self, *args, **kwargs)
 
 

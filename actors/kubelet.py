@@ -25,6 +25,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.datastore import DatastoreProxy
 from actors.domain.lifecycle import status_changes
 from actors.domain.models import Task, TaskStatus
@@ -58,7 +60,7 @@ class Kubelet:
         self.wake_at = wake_at
         self._ending: list[tuple[float, int, Task]] = []  # (due, seq, running task)
         self._seq = itertools.count()
-        self._next_wake: float | None = None
+        self._armed: set[float] = set()  # wake-up times asked of the timer and not yet come
 
     def set_hooks(self, on_change: Callable[..., object], wake_at: Callable[[float], object]) -> None:
         self.on_change = on_change
@@ -69,11 +71,16 @@ class Kubelet:
         """How many running tasks wait for their end."""
         return len(self._ending)
 
-    def start_tasks(self, task_ids: Iterable[str]) -> int:
-        """Run the given tasks (bound to simulated nodes); returns how many started."""
+    def start_tasks(self, tasks: Iterable[str | Task]) -> int:
+        """Run the given tasks (bound to simulated nodes): their ids, or the
+        records just committed (which spares reading them); returns how many
+        started."""
         if not self.leading():
             return 0
-        tasks = self.datastore.get_tasks(list(task_ids)).get(timeout=ASK_TIMEOUT)
+        tasks = list(tasks)
+        if not all(isinstance(t, Task) for t in tasks):
+            tasks = self.datastore.get_tasks([t if isinstance(t, str) else t.id for t in tasks]).get(
+                timeout=ASK_TIMEOUT)
         started = self._start(tasks)
         self._arm()
         return started
@@ -81,7 +88,7 @@ class Kubelet:
     def resync(self) -> int:
         """Pick up every task on a simulated node, e.g. after a restart."""
         self._ending.clear()
-        self._next_wake = None
+        self._armed.clear()
         if not self.leading():
             return 0
         simulated = {n.id for n in self.datastore.list_nodes().get(timeout=ASK_TIMEOUT) if n.simulated}
@@ -100,9 +107,10 @@ class Kubelet:
         """End the tasks whose time is up; returns how many ended."""
         if not self.leading():
             self._ending.clear()
-            self._next_wake = None
+            self._armed.clear()
             return 0
         now = self.clock()
+        self._armed = {when for when in self._armed if when > now}  # the wake-ups that brought us here are spent
         due: list[Task] = []
         while self._ending and self._ending[0][0] <= now:
             due.append(heapq.heappop(self._ending)[2])
@@ -117,7 +125,6 @@ class Kubelet:
             if ended:
                 logger.debug("%d simulated tasks ended", ended)
                 self.on_change()
-        self._next_wake = None  # the wake-up that brought us here is spent
         self._arm()
         return ended
 
@@ -149,19 +156,20 @@ class Kubelet:
             heapq.heappush(self._ending, (task.started_at + task.duration, next(self._seq), task))
 
     def _arm(self) -> None:
-        """Ask the timer to wake us for the next task to end, unless an
-        earlier wake-up is already asked for."""
+        """Ask the timer to wake us for the next task to end, unless a
+        wake-up at that time or earlier is already asked for (it will arm
+        the next one): one wake-up per moment, however often we are told."""
         if not self._ending:
             return
         due = self._ending[0][0]
-        if self._next_wake is None or due < self._next_wake:
-            self._next_wake = due
+        if not any(when <= due for when in self._armed):
+            self._armed.add(due)
             self.wake_at(due)
 
 
-class KubeletActor(Supervisable, pykka.ThreadingActor, Kubelet):
+class KubeletActor(Supervisable, CountedActor, Kubelet):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Kubelet
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         Kubelet.__init__(self, *args, **kwargs)
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.domain.lifecycle import requeued
 from actors.manager import ASK_TIMEOUT, Manager
 from actors.domain.models import Node, NodeChanges, NodeSpec
@@ -113,9 +115,9 @@ class NodeManager(Manager):
         return revision
 
 
-class NodeManagerActor(Supervisable, pykka.ThreadingActor, NodeManager):
+class NodeManagerActor(Supervisable, CountedActor, NodeManager):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of NodeManager
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         NodeManager.__init__(self, *args, **kwargs)
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.domain.models import Object
 from actors.domain.retry import check_version, retry_on_conflict
 from actors.manager import ASK_TIMEOUT, Manager
@@ -75,7 +77,7 @@ class ObjectManager(Manager):
         return revision
 
 
-class ObjectManagerActor(Supervisable, pykka.ThreadingActor, ObjectManager):
+class ObjectManagerActor(Supervisable, CountedActor, ObjectManager):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of ObjectManager
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         ObjectManager.__init__(self, *args, **kwargs)

@@ -19,6 +19,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task
 from actors.scheduling import policies, preemption
@@ -77,9 +79,9 @@ class Scheduler:
         return preemption.find_all(tasks, nodes, running)
 
 
-class SchedulerActor(Supervisable, pykka.ThreadingActor, Scheduler):
+class SchedulerActor(Supervisable, CountedActor, Scheduler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Scheduler
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         Scheduler.__init__(self, *args, **kwargs)
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 logger = logging.getLogger(__name__)
 
 STOP_WAIT = 5.0  # seconds to wait for a dying actor to finish stopping
@@ -139,9 +141,9 @@ class Supervisor:
         self.stopping = True
 
 
-class SupervisorActor(pykka.ThreadingActor, Supervisor):
+class SupervisorActor(CountedActor, Supervisor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of Supervisor
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         Supervisor.__init__(self, *args, **kwargs)
 
 

@@ -25,10 +25,11 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pykka
 
-from actors.controller import BATCH_SIZE, ControllerActor
+from actors.controller import BATCH_SIZE, EXPIRY_CHECK_EVERY, RETRY_PARKED_EVERY, ControllerActor
 from actors.datastore import DatastoreActor, DatastoreProxy
 from actors.deployment_manager import DeploymentManagerActor
 from actors.domain.errors import OrchestratorError
@@ -79,6 +80,20 @@ class Settings:
     leader_ttl: float = DEFAULT_TTL
     """Seconds of the leader election's lease (etcd store only; elsewhere
     the one process always leads)."""
+    virtual_timer: Any = None
+    """A simulation's timer (:class:`actors.simulation.virtual_time.VirtualTimer`):
+    it keeps the kubelet's wake-ups for the simulation to fire, in place of
+    the timer actor."""
+    reconcile_gate: Callable[[], object] | None = None
+    """A simulation's: told when a reconcile is wanted, instead of the
+    controller running it at once (see :class:`actors.controller.ControllerActor`)."""
+    retry_parked_every: float = RETRY_PARKED_EVERY
+    """The controller's safety net (seconds); a simulation turns it off."""
+    expiry_check_every: float = EXPIRY_CHECK_EVERY
+    """The least seconds between two scans for silent nodes."""
+    replica_suffix: Callable[[], str] | None = None
+    """Makes the suffix of a deployment's new task (random by default; a
+    simulation's counts, so a replay names them alike every time)."""
 
 
 @dataclasses.dataclass
@@ -231,7 +246,9 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
             "controller",
             lambda: ControllerActor.start(
                 datastore, scheduler, clock, settings.node_timeout, kubelet.later("start_tasks"), BATCH_SIZE, metrics,
-                leading=leading,
+                *(() if settings.replica_suffix is None else (settings.replica_suffix,)),
+                leading=leading, gate=settings.reconcile_gate, retry_parked_every=settings.retry_parked_every,
+                expiry_check_every=settings.expiry_check_every,
             ),
             lambda h: h.request_reconcile(),
         )
@@ -239,7 +256,9 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         if elector is not None:  # other processes write too: the leader reconciles on their changes
             datastore.set_on_remote_change(controller.later("request_reconcile")).get(timeout=START_TIMEOUT)
         timer = None
-        if settings.start_timer:
+        if settings.virtual_timer is not None:
+            handles["timer"] = settings.virtual_timer
+        elif settings.start_timer:
             timer = _ping(TimerActor.start(
                 clock, settings.reconcile_interval, [controller.later("tick"), lambda: supervisor.check()],
             ))

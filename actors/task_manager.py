@@ -20,6 +20,8 @@ from typing import Any
 
 import pykka
 
+from actors.quiescence import CountedActor
+
 from actors.datastore import DatastoreProxy
 from actors.domain.errors import AlreadyExists, Conflict
 from actors.inbox import Inbox
@@ -241,9 +243,9 @@ class TaskManager(Manager):
         return revision
 
 
-class TaskManagerActor(Supervisable, pykka.ThreadingActor, TaskManager):
+class TaskManagerActor(Supervisable, CountedActor, TaskManager):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # the arguments of TaskManager
-        pykka.ThreadingActor.__init__(self)
+        CountedActor.__init__(self)
         TaskManager.__init__(self, *args, **kwargs)
 
 

@@ -1,6 +1,12 @@
 """``orchestrator simulate``: simulations that run the control plane's own
 policy code, from the command line.
 
+``simulate replay`` replays a workload (the openb trace, our YAML or JSON
+lines format, or a synthetic one) through the real control plane on a
+virtual clock (:mod:`actors.simulation.replay`), once per ``--policy``, and
+reports each run: tasks placed, never placed and withdrawn, waits, makespan,
+the event log's hash; ``--json``, ``--plot`` and ``--events`` write it all.
+
 ``simulate placement`` is the placement experiment of "Beware of
 Fragmentation" (:mod:`actors.simulation.placement`): every ``--policy``
 with every seed from ``--seed`` to ``--seed + --repeat - 1``, a table of the
@@ -20,7 +26,7 @@ from typing import TextIO
 
 from actors.scheduling import policies
 from actors.simulation import openb, placement
-from api.argtypes import non_negative_int, positive_int
+from api.argtypes import non_negative_int, positive_int, positive_seconds
 
 FORMATS = ("openb",)
 
@@ -49,6 +55,51 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="OUT.png", help="draw allocated against arrived GPU %% per policy")
 
 
+    r = kinds.add_parser(
+        "replay", help="replay a workload through the real control plane on a virtual clock",
+        description="Replay a workload through the real actors on a virtual clock, faster than real time and "
+        "the same every time, once per --policy, and compare the runs. Give --nodes and --workload "
+        "(openb CSV files, or our YAML / JSON lines format), or --synthetic.")
+    r.add_argument("--nodes", metavar="FILE", help="the node list: openb CSV, or YAML / JSON lines with nodes")
+    r.add_argument("--workload", metavar="FILE", help="the tasks: openb CSV, or YAML / JSON lines "
+                   "(scripts/example-workload.yaml)")
+    r.add_argument("--format", choices=("openb", "yaml"), help="the files' format (default: openb for .csv "
+                   "files, yaml otherwise)")
+    r.add_argument("--synthetic", action="store_true",
+                   help="a seeded synthetic workload instead of files: Poisson arrivals, the size mix and "
+                   "durations of actors/simulation/workload.py")
+    r.add_argument("--tasks", type=positive_int, default=10_000, help="with --synthetic: tasks (default 10000)")
+    r.add_argument("--node-count", type=positive_int, default=100, help="with --synthetic: nodes (default 100)")
+    r.add_argument("--load", type=_load, default=0.8,
+                   help="with --synthetic: the cpu share the arrivals keep requested on average (default 0.8)")
+    r.add_argument("--mean-duration", type=positive_seconds, default=600.0,
+                   help="with --synthetic: mean task duration, seconds (default 600)")
+    r.add_argument("--policy", action="append", default=[], metavar="P",
+                   help="a policy (repeat to compare several on the same arrivals; default spread)")
+    r.add_argument("--policy-module", action="append", default=[], metavar="FILE.py:Name",
+                   help="load a policy class of your own (repeatable); --policy then names it")
+    r.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seeds the synthetic workload and a policy's random choices (default 0)")
+    r.add_argument("--node-timeout", type=positive_seconds, default=40.0,
+                   help="seconds without a heartbeat before a real node is unhealthy (default 40)")
+    r.add_argument("--samples", type=positive_int, default=200,
+                   help="samples of utilisation and queue length over the replay (default 200)")
+    r.add_argument("--json", metavar="OUT", help="write every run's report as JSON")
+    r.add_argument("--plot", metavar="OUT.png", help="draw utilisation and queue length over virtual time")
+    r.add_argument("--events", metavar="OUT.jsonl", help="write the event log as JSON lines (as GET /events "
+                   "gives them); with several policies, one file each: OUT.POLICY.jsonl")
+
+
+def _load(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text}") from None
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 10, not {text}")
+    return value
+
+
 def _fill(text: str) -> float:
     try:
         value = float(text)
@@ -60,6 +111,10 @@ def _fill(text: str) -> float:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.simulation == "replay":
+        from api import replay_command
+
+        return replay_command.run(args, out, err)
     try:
         for spec in args.policy_module:
             policies.load(spec)

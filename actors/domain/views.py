@@ -34,6 +34,8 @@ class ClusterView:
     complete: bool = True
     revision: int = 0
     """The revision read at: pass it as ``nodes_since`` to hear only what changes after."""
+    deployments_touched: int = 0
+    """The last revision at which a deployment, or a task of one, changed."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

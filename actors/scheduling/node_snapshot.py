@@ -21,11 +21,26 @@ class NodeSnapshot:
         self.by_id: dict[str, Node] = {}
         self._sorted: list[Node] | None = []
         self._positions: dict[str, int] = {}
+        self.real: dict[str, Node] = {}
+        """The nodes that are not simulated (they heartbeat), by id."""
+        self.no_execute: dict[str, Node] = {}
+        """The nodes with a ``NoExecute`` taint, by id."""
+
+    def _note(self, node: Node) -> None:
+        for kept, holds in ((self.real, not node.simulated),
+                            (self.no_execute, any(t.effect == "NoExecute" for t in node.taints))):
+            if holds:
+                kept[node.id] = node
+            else:
+                kept.pop(node.id, None)
 
     def apply(self, view: ClusterView) -> None:
         self.revision = view.revision
         if view.complete:
             self.by_id = {node.id: node for node in view.nodes}
+            self.real, self.no_execute = {}, {}
+            for node in view.nodes:
+                self._note(node)
             self._sorted = None
             return
         if not view.nodes and not view.removed:
@@ -33,9 +48,12 @@ class NodeSnapshot:
         members_changed = False
         for node_id in view.removed:
             members_changed |= self.by_id.pop(node_id, None) is not None
+            self.real.pop(node_id, None)
+            self.no_execute.pop(node_id, None)
         for node in view.nodes:
             members_changed |= node.id not in self.by_id
             self.by_id[node.id] = node
+            self._note(node)
         if members_changed or self._sorted is None:
             self._sorted = None
             return

@@ -107,11 +107,11 @@ def test_a_restart_gives_real_nodes_one_node_timeout_of_grace(clock, tmp_path):
     clock.advance(300)  # down for far longer than node_timeout
     after = start_control_plane(settings, open_backend(store))
     try:
-        clock.advance(40)  # exactly node_timeout since the start: still in grace
+        clock.advance(39.5)  # less than node_timeout since the start: still in grace
         settle(after)
         assert after.node_manager.get("real").get(timeout=5).healthy is True
         assert task(after, "t1").node == "real"
-        clock.advance(1)
+        clock.advance(1)  # past node_timeout since the start (and a second since the last look)
         settle(after)
         assert after.node_manager.get("real").get(timeout=5).healthy is False
         assert (task(after, "t1").status, task(after, "t1").node) == (TaskStatus.PENDING, None)  # nowhere else to go
@@ -121,7 +121,7 @@ def test_a_restart_gives_real_nodes_one_node_timeout_of_grace(clock, tmp_path):
 
 def test_silent_nodes_are_looked_for_at_most_once_a_second(control_plane, clock):
     register(control_plane, "real", simulated=False)
-    clock.advance(40)  # not yet silent for longer than node_timeout (40 s)
+    clock.advance(39.5)  # not yet silent for node_timeout (40 s)
     assert control_plane.controller.reconcile().get(timeout=5).expired_nodes == 0
     clock.advance(0.5)  # now it is, but the last look was half a second ago
     assert control_plane.controller.reconcile().get(timeout=5).expired_nodes == 0

@@ -1,0 +1,93 @@
+"""Knowing when the control plane is idle: no message queued for any actor
+and none being handled.
+
+An empty Pykka inbox does not mean an actor is idle (the message it is
+handling has already left it), so idleness is counted: every message put
+in a counted actor's inbox adds one to an :class:`InFlight` counter, and
+each message handled takes one off once its handler returns. An actor
+waiting on another's reply is still inside its own handler, so the count
+cannot reach zero while any work is under way. The virtual-time simulation
+(:mod:`actors.simulation.replay`) waits for zero before it moves the clock.
+
+Every actor class of the control plane derives from :class:`CountedActor`;
+it counts only when created inside :func:`counting` (so ``serve`` pays
+nothing), including actors the supervisor restarts later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pykka
+
+_current: InFlight | None = None
+
+
+class InFlight:
+    def __init__(self) -> None:
+        self._count = 0
+        self._cond = threading.Condition()
+
+    def add(self) -> None:
+        with self._cond:
+            self._count += 1
+
+    def done(self) -> None:
+        with self._cond:
+            self._count -= 1
+            if self._count <= 0:
+                self._cond.notify_all()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no message is in flight; False if ``timeout`` seconds
+        passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._count <= 0, timeout=timeout)
+
+
+class _CountingInbox(queue.Queue):
+    def __init__(self, counter: InFlight) -> None:
+        super().__init__()
+        self.counter = counter
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self.counter.add()
+        super().put(item, block, timeout)
+
+
+class CountedActor(pykka.ThreadingActor):
+    """A Pykka threading actor whose messages an :class:`InFlight` counts,
+    when one is in force (:func:`counting`) as it is created."""
+
+    _in_flight: InFlight | None = None
+
+    def _create_actor_inbox(self) -> queue.Queue:  # type: ignore[override]  # Pykka calls it from __init__
+        self._in_flight = _current
+        return queue.Queue() if _current is None else _CountingInbox(_current)
+
+    def _handle_receive(self, message: Any) -> Any:
+        try:
+            return super()._handle_receive(message)
+        finally:
+            if self._in_flight is not None:
+                self._in_flight.done()
+
+
+@contextlib.contextmanager
+def counting(counter: InFlight) -> Iterator[InFlight]:
+    """Count the messages of every actor created until the block ends (and
+    of those restarted in their place: the supervisor keeps the counter)."""
+    global _current
+    previous, _current = _current, counter
+    try:
+        yield counter
+    finally:
+        _current = previous
