@@ -77,9 +77,9 @@ def test_a_kubernetes_pod_preempted_ends_failed_with_the_reason(control_plane):
 def test_a_no_execute_taint_evicts_the_tasks_that_do_not_tolerate_it(control_plane):
     register(control_plane, "n1")
     register(control_plane, "n2")
-    submit(control_plane, "plain", cpu=100, node_selector={})
+    control_plane.node_manager.update("n2", NodeChanges(schedulable=False)).get(timeout=5)  # both go to n1
+    submit(control_plane, "plain", cpu=100)
     submit(control_plane, "tolerant", cpu=100, tolerations=(Toleration("maintenance", "Exists"),))
-    control_plane.node_manager.update("n2", NodeChanges(schedulable=False)).get(timeout=5)
     settle(control_plane)
     assert task(control_plane, "plain").node == "n1" and task(control_plane, "tolerant").node == "n1"
     control_plane.node_manager.update("n2", NodeChanges(schedulable=True)).get(timeout=5)
