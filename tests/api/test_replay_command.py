@@ -114,3 +114,15 @@ def test_a_bad_workload_file_names_the_field(tmp_path, text, says):
 def test_what_cannot_run_is_an_error_naming_it(args, says):
     code, out, err = replay(*args)
     assert code == 2 and says in err and out == ""
+
+
+def test_the_progress_bar_shows_virtual_time_against_the_span():
+    from api.replay_command import _ProgressBar
+
+    err = io.StringIO()
+    bar = _ProgressBar(err, "spread")
+    bar.update(43_200.0, 86_400.0)
+    bar.update(50_000.0, 86_400.0)  # within 0.2 s of the last: not drawn again
+    assert err.getvalue() == "\rspread: [###############               ]  50% virtual 12.0 h of 1.0 d"
+    bar.close()
+    assert err.getvalue().endswith("\r")
