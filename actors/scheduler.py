@@ -14,6 +14,8 @@ experiment runs. The scheduler asks nobody.
 from __future__ import annotations
 
 import logging
+import collections
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from actors.domain.errors import ValidationError
 from actors.domain.models import Node, Task
 from actors.scheduling import policies, preemption
 from actors.scheduling.preemption import Preemption
+from actors.scheduling.explanation import Explanation, Verdict
 from actors.scheduling.node_index import NodeIndex
 from actors.scheduling.plugin_index import PluginIndex
 from actors.scheduling.plugins.profiles import profile
@@ -40,14 +43,23 @@ def known_policies() -> list[str]:
     return [*POLICIES, *sorted(policies.POLICIES)]
 
 
+EXPLAIN_BATCH = 16
+"""Placements are explained (and the explanation kept) in batches of up to
+this many tasks: what people create one by one; a backlog is placed
+without (an explanation costs about a placement's time ten times over)."""
+MAX_EXPLAINED = 5_000  # explanations kept; the oldest go first
+
+
 class Scheduler:
     def __init__(self, policy: str = DEFAULT_POLICY, seed: int = 0,
-                 score_weights: Mapping[str, int] | None = None) -> None:
+                 score_weights: Mapping[str, int] | None = None, explain_batch: int = EXPLAIN_BATCH) -> None:
         if policy not in POLICIES and policy not in policies.POLICIES:
             raise ValidationError("policy", f"unknown policy '{policy}'; choose one of {', '.join(known_policies())}")
         self.policy = policy
         self._index = NodeIndex(profile(policy, score_weights)) if policy in POLICIES else None
         self._plugin = PluginIndex(policy, seed) if self._index is None else None
+        self.explain_batch = explain_batch
+        self._explained: collections.OrderedDict[str, Explanation] = collections.OrderedDict()
 
     def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
         """One decision per task, in the order placed: higher priority
@@ -57,7 +69,10 @@ class Scheduler:
             tasks = sorted(tasks, key=lambda t: -t.priority)
         if self._index is not None:
             self._index.sync(nodes)
-            decisions = self._index.place_all(tasks)
+            if len(tasks) <= self.explain_batch:
+                decisions = [self._place_explained(task) for task in tasks]
+            else:
+                decisions = self._index.place_all(tasks)
         else:
             decisions = self._plugin.place_all(tasks, nodes)
         if logger.isEnabledFor(logging.DEBUG):
@@ -71,6 +86,36 @@ class Scheduler:
                     logger.debug("task %s unschedulable: %s", decision.task_id, decision.message)
         return decisions
 
+
+    def _place_explained(self, task: Task) -> Decision:
+        explanation = self._index.explain(task)
+        decision = self._index.place(task)
+        if isinstance(decision, Placement):
+            self._explained.pop(task.id, None)
+            self._explained[task.id] = dataclasses.replace(explanation, recorded=True)
+            if len(self._explained) > MAX_EXPLAINED:
+                self._explained.popitem(last=False)
+        return decision
+
+    def recorded(self, task_id: str) -> Explanation | None:
+        """The explanation kept from the task's placement, if any."""
+        return self._explained.get(task_id)
+
+    def explain(self, task: Task, nodes: Sequence[Node], limit: int = 20, offset: int = 0,
+                search: str | None = None) -> Explanation:
+        """Every node's verdict on ``task`` against ``nodes`` now (see
+        :meth:`NodeIndex.explain`). A plug-in policy's scores are its own
+        (:mod:`actors.scheduling.policies`): the filters' verdicts are given,
+        the scores not."""
+        if self._index is not None:
+            self._index.sync(nodes)
+            return self._index.explain(task, limit, offset, search)
+        index = NodeIndex("spread")
+        index.sync(nodes)
+        found = index.explain(task, limit, offset, search)
+        return dataclasses.replace(
+            found, policy=self.policy, node=None, weights={},
+            candidates=tuple(Verdict(v.node) for v in sorted(found.candidates, key=lambda v: v.node)))
 
     def preempt(self, tasks: Sequence[Task], nodes: Sequence[Node],
                 running: Mapping[str, Sequence[Task]]) -> list[Preemption]:

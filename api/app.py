@@ -12,6 +12,7 @@ import orjson
 
 from actors.system import ControlPlane
 from api import errors, kube
+from api.native.placement import TaskPlacement
 from api.native import resources
 from api.auth import BearerAuth
 from api.consistency import FreshReads
@@ -53,6 +54,9 @@ def create_app(
     submitter = getattr(control_plane, "task_submitter", None) or tasks  # the same submit(specs, reply)
     app.add_route("/tasks", resources.Tasks(tasks, timeout, durable, submitter))
     app.add_route("/tasks/{task_id}", resources.Task(tasks, timeout, durable))
+    if hasattr(control_plane, "scheduler"):
+        app.add_route("/tasks/{task_id}/placement",
+                      TaskPlacement(tasks, control_plane.datastore, control_plane.scheduler, timeout))
     if metrics is not None:
         app.add_route("/metrics", MetricsResource(metrics))
     slots = threading.BoundedSemaphore(max_watches)

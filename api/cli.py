@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     describe = commands.add_parser("describe", parents=[client], help="show one object and its recent events")
     describe.add_argument("kind", help=kinds)
     describe.add_argument("name")
+    explain = commands.add_parser("explain", parents=[client],
+                                  help="why a task is on its node, or why it waits: every node's verdict")
+    explain.add_argument("kind", choices=["task"], help="task")
+    explain.add_argument("name")
+    explain.add_argument("--limit", type=positive_int, default=20, help="nodes shown of each kind (default 20)")
+    explain.add_argument("--node", default=None, help="only the nodes whose name contains this")
     apply = commands.add_parser("apply", parents=[client], help="create or update objects from a YAML or JSON file")
     apply.add_argument("-f", "--filename", required=True, help="the file ('-' for standard input)")
     delete = commands.add_parser("delete", parents=[client], help="delete objects")
@@ -205,6 +211,8 @@ def run_client_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
                 return c.get(api, args.kind, args.names, args.output, args.watch, out)
             if args.command == "describe":
                 return c.describe(api, args.kind, args.name, out)
+            if args.command == "explain":
+                return c.explain(api, args.name, args.limit, args.node, out)
             if args.command == "apply":
                 return c.apply(api, args.filename, out, err)
             if args.command == "delete":

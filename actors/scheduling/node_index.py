@@ -40,6 +40,7 @@ import numpy as np
 
 from actors.domain import taints
 from actors.domain.models import WHOLE_GPU, Node, Task
+from actors.scheduling.explanation import Explanation, Verdict
 from actors.scheduling.plugins import inter_pod_affinity, node_affinity, resources, taint_toleration, topology_spread
 from actors.scheduling.plugins.base import Cluster
 from actors.scheduling.plugins.pod_state import relevant
@@ -309,6 +310,102 @@ class NodeIndex:
             fitting = np.flatnonzero(free >= gpu)
             return (int(fitting[np.argmin(free[fitting])]),)
         return tuple(int(d) for d in np.flatnonzero(free == WHOLE_GPU)[:gpu // WHOLE_GPU])
+
+    # -- explaining ---------------------------------------------------------------------
+
+    def explain(self, task: Task, limit: int = 20, offset: int = 0, search: str | None = None) -> Explanation:
+        """Every node's verdict on ``task`` as the nodes are now (nothing is
+        booked): the count of each filter's rejections, and a page of the
+        feasible nodes (best first, from ``offset``) with each score plug-in's
+        part, and of the rejected ones with their reasons; ``search`` keeps
+        the nodes whose id contains it."""
+        n = len(self._nodes)
+        rejected: list[tuple[str, np.ndarray]] = []  # (reason, rejected by this stage), in filter order
+        remaining = np.ones(n, dtype=bool)
+
+        def stage(reason: str, passes: np.ndarray) -> None:
+            nonlocal remaining
+            rejected.append((reason, remaining & ~passes))
+            remaining = remaining & passes
+
+        stage(NOT_READY, self._healthy)
+        stage(UNSCHEDULABLE, self._schedulable)
+        if self._tainted:
+            stage("taint", self._tolerated(task))
+        stage(AFFINITY_MISMATCH, self._affinity_match(task))
+        r = task.resources
+        short = [(INSUFFICIENT_CPU, self._cap_cpu - self._alloc_cpu >= r.cpu),
+                 (INSUFFICIENT_MEMORY, self._cap_mem - self._alloc_mem >= r.memory)]
+        if r.gpu:
+            short.append((INSUFFICIENT_GPU, self._gpu_fits(r.gpu)))
+        fits = np.ones(n, dtype=bool)
+        for _, ok in short:
+            fits &= ok
+        before_fit = remaining
+        stage("resources", fits)
+        for reason, passes in self._pod_filters(task):
+            stage(reason, passes)
+        feasible = remaining
+        counts: collections.Counter[str] = collections.Counter()
+        for reason, mask in rejected:
+            if reason == "taint":
+                for i in np.flatnonzero(mask).tolist():
+                    counts[untolerated_taint(taints.untolerated(self._nodes[i].taints, task.tolerations))] += 1
+            elif reason == "resources":
+                for name, ok in short:
+                    short_here = int((before_fit & ~ok).sum())
+                    if short_here:
+                        counts[name] += short_here
+            elif mask.any():
+                counts[reason] += int(mask.sum())
+        columns = (self._alloc_cpu, self._alloc_mem, self._cap_cpu, self._cap_mem, self._cap_cpu_safe,
+                   self._cap_mem_safe)
+        parts: dict[str, np.ndarray] = {}
+        total = np.zeros(n, dtype=np.int64)
+        if self.profile.fit_weight:
+            parts["NodeResourcesFit"] = resources.fit_scores(self.profile.fit, r.cpu, r.memory, *columns)
+            total += self.profile.fit_weight * parts["NodeResourcesFit"]
+        if self.profile.balanced_weight:
+            parts["NodeResourcesBalancedAllocation"] = resources.balanced_scores(r.cpu, r.memory, *columns)
+            total += self.profile.balanced_weight * parts["NodeResourcesBalancedAllocation"]
+        for plugin, weight in self._extras:
+            if plugin.applies(task, self._cluster):
+                values = np.zeros(n, dtype=np.int64)
+                values[feasible] = plugin.normalize(plugin.raws(task, self._cluster, feasible)[feasible])
+            else:
+                values = np.full(n, plugin.constant(), dtype=np.int64)
+            parts[plugin.name] = values
+            total += weight * values
+        chosen = None
+        if feasible.any():
+            row = self._row(task.nominated_node) if task.nominated_node is not None else None
+            if row is None or not feasible[row]:
+                row = int(np.where(feasible, total, -1).argmax())
+            chosen = self._ids[row]
+        shown = np.ones(n, dtype=bool)
+        if search:
+            shown = np.fromiter((search in node_id for node_id in self._ids), dtype=bool, count=n)
+        good = np.flatnonzero(feasible & shown)
+        good = good[np.lexsort((good, -total[good]))][offset:offset + limit]  # best first, ties by id
+        candidates = tuple(Verdict(self._ids[i], (), int(total[i]), {k: int(v[i]) for k, v in parts.items()})
+                           for i in good.tolist())
+        bad = np.flatnonzero(~feasible & shown)[offset:offset + limit]
+        rejections = tuple(Verdict(self._ids[i], self._reasons_of(i, task, rejected, short)) for i in bad.tolist())
+        return Explanation(task.id, self.policy, chosen, n, int(feasible.sum()),
+                           dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))), candidates, rejections,
+                           dict(self.profile.weights), offset=offset)
+
+    def _reasons_of(self, i: int, task: Task, rejected: list[tuple[str, np.ndarray]],
+                    short: list[tuple[str, np.ndarray]]) -> tuple[str, ...]:
+        for reason, mask in rejected:
+            if not mask[i]:
+                continue
+            if reason == "taint":
+                return (untolerated_taint(taints.untolerated(self._nodes[i].taints, task.tolerations)),)
+            if reason == "resources":
+                return tuple(name for name, ok in short if not ok[i])
+            return (reason,)
+        return ()
 
     # -- the label filters ----------------------------------------------------------
 

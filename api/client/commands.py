@@ -164,6 +164,15 @@ def describe(api: Api, kind_word: str, name: str, out: TextIO) -> int:
     return 0
 
 
+def explain(api: Api, name: str, limit: int, node: str | None, out: TextIO) -> int:
+    """``GET /tasks/NAME/placement`` as text: the decision, the filters'
+    counts, the best nodes with each score's part, the rejected nodes."""
+    params = {"limit": min(limit, 500)} | ({"node": node} if node else {})
+    shown = api.call("GET", f"/tasks/{urllib.parse.quote(name)}/placement?{urllib.parse.urlencode(params)}")
+    out.write(tables.explanation(shown) + "\n")
+    return 0
+
+
 def load_documents(text: str, source: str) -> list[dict[str, Any]]:
     """A YAML (or JSON) stream of objects, each with a ``kind``."""
     try:

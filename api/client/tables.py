@@ -167,3 +167,35 @@ def describe(kind: str, obj: dict[str, Any], events: Sequence[dict[str, Any]], n
         rows = [[e["reason"], age(e["time"], now), e["message"]] for e in events]
         lines.extend("  " + line for line in render(["REASON", "AGE", "MESSAGE"], rows).splitlines())
     return "\n".join(lines)
+
+
+SCORE_COLUMNS = (("NodeResourcesFit", "FIT"), ("NodeResourcesBalancedAllocation", "BALANCE"),
+                 ("TaintToleration", "TAINTS"), ("NodeAffinity", "AFFINITY"), ("PodTopologySpread", "SPREAD"),
+                 ("InterPodAffinity", "PODS"))
+
+
+def explanation(shown: dict[str, Any]) -> str:
+    """A task's placement explanation (``GET /tasks/{id}/placement``) as text."""
+    nodes = shown["nodes"]
+    where = (f"on {shown['bound_to']}" if shown.get("bound_to") else shown["status"])
+    when = "recorded when it was placed" if shown["recorded"] else "computed now against the current nodes"
+    lines = [f"task {shown['task']} ({where}), policy {shown['policy']}: {when}",
+             f"{nodes['feasible']} of {nodes['total']} nodes feasible"
+             + (f"; chosen: {shown['node']}" if shown.get("node") else "; no node fits")]
+    for reason, count in shown["rejected"].items():
+        lines.append(f"  {count:>6}  {reason}")
+    if shown["candidates"]:
+        weights = shown["weights"]
+        header = [("NODE", 0)] + [(f"{label}x{weights.get(name, 0)}", 0) for name, label in SCORE_COLUMNS] + [("TOTAL", 0)]
+        rows = [[c["node"]] + [str(c["scores"].get(name, "-")) for name, _ in SCORE_COLUMNS]
+                + [str(c["total"] if c.get("total") is not None else "-")] for c in shown["candidates"]]
+        lines += ["", _columns([h for h, _ in header], rows)]
+    if shown["rejections"]:
+        lines += ["", _columns(["REJECTED NODE", "REASONS"],
+                               [[r["node"], "; ".join(r["reasons"])] for r in shown["rejections"]])]
+    return "\n".join(lines)
+
+
+def _columns(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join("   ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows])

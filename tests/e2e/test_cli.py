@@ -47,7 +47,7 @@ def test_get_prints_kubectl_tables(cluster):
     assert header.split() == ["NAME", "STATUS", "NODE", "AGE", "CPU", "MEMORY", "GPU", "ATTEMPTS", "MESSAGE"]
     too_big = next(r for r in rows if r.startswith("too-big"))
     assert too_big.split()[1:3] == ["Pending", "<none>"]
-    assert "nodes available" in too_big
+    assert "nodes are available" in too_big
 
 
 def test_get_as_json_and_yaml(cluster):
@@ -154,3 +154,22 @@ def test_deployments_from_the_command_line(cluster, tmp_path):
     cluster.wait_until(lambda: len([t for t in cluster.get("/tasks").json() if t["status"] == "running"]) == 1)
     assert run(cluster, "delete", "deployment", "web")[:2] == (0, 'deployment "web" deleted\n')
     assert cluster.get("/deployments/web").status_code == 404
+
+
+def test_explain_task_prints_every_nodes_verdict(cluster):
+    run(cluster, "apply", "-f", SAMPLE)
+    cluster.wait_until(lambda: cluster.task("db")["status"] == "running")
+    code, out, err = run(cluster, "explain", "task", "db")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "task db (on node-a1), policy spread: recorded when it was placed"
+    assert lines[1].startswith("1 of 5 nodes feasible; chosen: node-a1")
+    assert any("node(s) didn't match Pod's node affinity/selector" in line for line in lines[2:6])
+    header = next(line for line in lines if line.startswith("NODE"))
+    assert header.split() == ["NODE", "FITx1", "BALANCEx1", "TAINTSx3", "AFFINITYx2", "SPREADx2", "PODSx2", "TOTAL"]
+    assert any(line.startswith("REJECTED NODE") for line in lines)
+    code, out, err = run(cluster, "explain", "task", "too-big", "--node", "node-a")
+    assert code == 0 and "computed now against the current nodes" in out and "no node fits" in out
+    assert "node-b1" not in out
+    code, _, err = run(cluster, "explain", "task", "nothing")
+    assert code == 1 and "not found" in err

@@ -525,3 +525,27 @@ def _clusters(draw):
 def test_the_index_decides_exactly_as_the_rule(cluster, score):
     nodes, tasks = cluster
     assert _indexed(tasks, nodes, score) == pure_place_all(tasks, sorted(nodes, key=lambda n: n.id), score)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cluster=_clusters(), policy=st.sampled_from(["spread", "binpack"]))
+def test_the_index_explains_every_node_as_the_rule_does(cluster, policy):
+    nodes, tasks = cluster
+    ordered = sorted(nodes, key=lambda n: n.id)
+    index = NodeIndex(policy)
+    index.sync(nodes)
+    for task in tasks[:3]:
+        explained = index.explain(task, limit=len(nodes) + 1)
+        verdicts = explain(task, ordered, policy)
+        by_node = {v.node: v for v in explained.candidates + explained.rejections}
+        assert set(by_node) == {n.id for n in nodes}
+        for v in verdicts:
+            mine = by_node[v.node_id]
+            assert mine.reasons == v.reasons
+            if v.feasible:
+                assert (mine.total, dict(mine.scores)) == (v.total, dict(v.scores))
+        decision = place(task, ordered, policy)
+        assert explained.node == (decision.node_id if isinstance(decision, Placement) else None)
+        if explained.candidates:
+            assert [c.total for c in explained.candidates] == sorted((c.total for c in explained.candidates),
+                                                                     reverse=True)
