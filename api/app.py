@@ -14,7 +14,8 @@ from actors.system import ControlPlane
 from api import errors, kube
 from api.native.placement import TaskPlacement
 from api.native import resources
-from api.auth import BearerAuth
+from api import dashboard
+from api.auth import BearerAuth, Sessions
 from api.consistency import FreshReads
 from api.native.events import Events
 from api.metrics import MetricsResource, RequestTimer
@@ -35,8 +36,9 @@ def create_app(
     access control on."""
     metrics = getattr(control_plane, "metrics", None)
     middleware: list = [RequestTimer(metrics)] if metrics is not None else []
+    sessions = Sessions()
     if tokens:
-        middleware.append(BearerAuth(tokens))
+        middleware.append(BearerAuth(tokens, sessions))
     if getattr(control_plane, "elector", None) is not None:  # several servers share the store
         middleware.append(FreshReads(control_plane.read_barrier, timeout))
     app = falcon.App(middleware=middleware)
@@ -66,6 +68,7 @@ def create_app(
     app.add_route("/deployments", resources.Deployments(deployments, timeout, durable))
     app.add_route("/deployments/{deployment_id}", resources.Deployment(deployments, timeout, durable))
     app.add_route("/openapi.json", OpenAPIDocument(app))
+    dashboard.add_routes(app, dict(tokens) if tokens else None, sessions)
     kube.add_routes(app, control_plane, timeout, durable, Watcher(control_plane.watch_log, slots, max_watches))
     errors.register(app)
     return app
