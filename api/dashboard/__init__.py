@@ -15,6 +15,7 @@ from typing import Any
 
 import falcon
 
+from actors.domain.errors import ValidationError
 from api import body
 from api.auth import SESSION_COOKIE, SESSION_SECONDS, Sessions, role_of
 
@@ -49,11 +50,14 @@ class Session:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         data = body.read_json_object(req)
         token = data.get("token")
+        unknown = sorted(set(data) - {"token"})
+        if unknown:
+            raise ValidationError(unknown[0], "unknown field; a login takes {\"token\": \"...\"} only")
+        if not isinstance(token, str) or not token:
+            raise ValidationError("token", "is required: the token, a string")
         if not self.tokens:
             resp.media = {"auth": False, "role": "admin", "csrf": ""}
             return
-        if not isinstance(token, str) or not token:
-            raise falcon.HTTPBadRequest(title="No token", description="send {\"token\": \"...\"}")
         role = role_of(token, self.tokens)
         if role is None:
             raise falcon.HTTPUnauthorized(title="Unauthorized", description="that token is not known",

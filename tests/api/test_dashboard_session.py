@@ -56,8 +56,8 @@ def test_a_write_in_a_session_needs_the_csrf_token(client):
                                 headers={"X-CSRF-Token": csrf}).status_code == 201
 
 
-@pytest.mark.parametrize(("body", "status"), [({"token": "wrong-token-0123456789"}, 401), ({}, 400),
-                                              ({"token": 5}, 400)])
+@pytest.mark.parametrize(("body", "status"), [({"token": "wrong-token-0123456789"}, 401), ({}, 422),
+                                              ({"token": 5}, 422), ({"token": ADMIN, "role": "admin"}, 422)])
 def test_a_bad_login_is_refused_and_sets_nothing(client, body, status):
     response = client.simulate_post("/ui/session", json=body)
     assert response.status_code == status and SESSION_COOKIE not in response.cookies

@@ -468,6 +468,105 @@ def _deployment_paths() -> dict[str, Any]:
 
 
 
+_VERDICT = {
+    "type": "object",
+    "required": ["node"],
+    "properties": {
+        "node": {"type": "string"},
+        "reasons": {"type": "array", "items": {"type": "string"},
+                    "description": "Why a filter rejected the node (rejected nodes only)."},
+        "total": {"type": ["integer", "null"], "description": "The weighted sum of the scores (feasible nodes)."},
+        "scores": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 100},
+                   "description": "Each score plug-in's part, 0-100 before its weight."},
+    },
+}
+_EXPLANATION = {
+    "type": "object",
+    "required": ["task", "namespace", "status", "policy", "node", "bound_to", "recorded", "nodes", "rejected",
+                 "weights", "candidates", "rejections", "offset"],
+    "properties": {
+        "task": {"type": "string"}, "namespace": {"type": "string"}, "status": {"type": "string", "enum": STATUSES},
+        "policy": {"type": "string"},
+        "node": {"type": ["string", "null"], "description": "The node chosen (recorded) or that would be now."},
+        "bound_to": {"type": ["string", "null"], "description": "The node the task is bound to now."},
+        "recorded": {"type": "boolean",
+                     "description": "true: recorded when the task was placed; false: computed now."},
+        "nodes": {"type": "object", "properties": {k: {"type": "integer"} for k in ("total", "feasible", "rejected")}},
+        "rejected": {"type": "object", "additionalProperties": {"type": "integer"},
+                     "description": "How many nodes each reason rejected (kube-scheduler's wording)."},
+        "weights": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "offset": {"type": "integer", "minimum": 0},
+        "candidates": {"type": "array", "items": _VERDICT, "description": "Feasible nodes, best first."},
+        "rejections": {"type": "array", "items": _VERDICT, "description": "Rejected nodes, by id."},
+        "message": {"type": "string"},
+        "scheduled_at": {"type": ["string", "null"]},
+    },
+}
+_SESSION = {
+    "type": "object",
+    "required": ["auth", "role", "csrf"],
+    "properties": {
+        "auth": {"type": "boolean", "description": "Whether the server asks for tokens."},
+        "role": {"type": ["string", "null"], "enum": ["admin", "viewer", None]},
+        "csrf": {"type": "string", "description": "Send it in X-CSRF-Token with every write of the session."},
+    },
+}
+
+
+def _explanation_paths() -> dict[str, Any]:
+    return {
+        "/tasks/{task_id}/placement": {
+            "parameters": [_path_id("task_id", "task"), _NAMESPACE],
+            "get": {
+                "operationId": "explainTask",
+                "tags": ["tasks"],
+                "summary": "Why a task is on its node, or why it waits: every node's verdict.",
+                "description": "Recorded when the task was placed in a small batch, else (or with offset or node) "
+                "computed now against the current nodes. Paged: limit feasible nodes best first and rejected "
+                "nodes by id, from offset; node keeps the nodes whose id contains it.",
+                "parameters": [
+                    {"name": "limit", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 20}},
+                    {"name": "offset", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "node", "in": "query", "required": False, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _json(_EXPLANATION, "The explanation."),
+                    "400": _response("BadRequest"),
+                    "404": _response("NotFound"),
+                    "422": _response("Invalid"),
+                    "503": _response("Unavailable"),
+                },
+            },
+        },
+        "/ui/session": {
+            "get": {
+                "operationId": "getSession", "tags": ["dashboard"],
+                "summary": "Who the browser is: whether tokens are asked for, its role and CSRF token.",
+                "responses": {"200": _json(_SESSION, "The session.")},
+            },
+            "post": {
+                "operationId": "login", "tags": ["dashboard"],
+                "summary": "Trade a token for a session cookie (HttpOnly, SameSite=Strict).",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["token"], "additionalProperties": False,
+                    "properties": {"token": {"type": "string", "minLength": 1}}}}}},
+                "responses": {
+                    "200": _json(_SESSION, "Logged in (or no tokens are asked for)."),
+                    **_BODY_ERRORS,
+                    "401": _json(_ref("Error"), "The token is not known."),
+                },
+            },
+            "delete": {
+                "operationId": "logout", "tags": ["dashboard"],
+                "summary": "End the session.",
+                "responses": {"204": {"description": "Logged out."}},
+            },
+        },
+    }
+
+
 def all_paths() -> dict[str, Any]:
     return {
         "/health": {
@@ -480,6 +579,7 @@ def all_paths() -> dict[str, Any]:
         },
         **_node_paths(),
         **_task_paths(),
+        **_explanation_paths(),
         **_event_paths(),
         "/metrics": {
             "get": {

@@ -58,11 +58,13 @@ def served_routes(app: falcon.App) -> dict[str, set[str]]:
     """URI template -> the HTTP methods ``app`` has responders for (not
     Falcon's own OPTIONS and 405 responders). The Kubernetes API's routes
     (``/version``, ``/api``, ``/apis``, ``/openapi/v3``) are the other front
-    end's, described by its own discovery, not here."""
+    end's, described by its own discovery, not here; ``/ui`` is the
+    dashboard's page (HTML), not part of the API."""
     return {
         route.path: {method.method for method in route.methods if not method.internal}
         for route in inspect_app(app).routes
-        if not (route.path in ("/version", "/api", "/apis") or route.path.startswith(("/api/", "/apis/", "/openapi/v")))
+        if not (route.path in ("/version", "/api", "/apis", "/ui")
+                or route.path.startswith(("/api/", "/apis/", "/openapi/v")))
     }
 
 
