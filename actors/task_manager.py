@@ -211,19 +211,23 @@ class TaskManager(Manager):
         return stored
 
     def update_manifest(
-        self, task_id: str, manifest: Mapping[str, Any], expected_version: int | None = None
+        self, task_id: str, manifest: Mapping[str, Any], expected_version: int | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Task:
         """Store a new Kubernetes manifest for the task (its labels and
-        annotations, say); what the scheduler reads does not change. The
-        Kubernetes front end checks which fields may change."""
+        annotations, say), and its ``labels`` when given (other tasks'
+        affinity and spread constraints select by them); nothing else the
+        scheduler reads changes. The Kubernetes front end checks which
+        fields may change."""
 
         def attempt(expected: int | None) -> Task:
             task = self.get(task_id)
             check_version(task, expected)
-            if task.manifest == manifest:
+            new_labels = task.labels if labels is None else dict(labels)
+            if task.manifest == manifest and task.labels == new_labels:
                 return task
-            (stored,) = self.datastore.commit([Update(replace(task, manifest=manifest), task.version)]).get(
-                timeout=ASK_TIMEOUT)
+            changed = replace(task, manifest=manifest, labels=new_labels)
+            (stored,) = self.datastore.commit([Update(changed, task.version)]).get(timeout=ASK_TIMEOUT)
             return stored
 
         return retry_on_conflict(attempt, expected_version)

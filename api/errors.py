@@ -33,6 +33,7 @@ RETRY_AFTER_SECONDS = 1
 
 # the record kinds as the Kubernetes API names them, in messages and details
 _KUBE_KINDS = {"task": "pods", "node": "nodes", "deployment": "deployments"}
+_KUBE_GROUPS = {"deployments": "apps", "priorityclasses": "scheduling.k8s.io"}
 
 
 def is_kube(req: falcon.Request) -> bool:
@@ -61,7 +62,7 @@ def _named(ex: NotFound | AlreadyExists, message: str) -> dict:
         resource = "namespaces"
     else:  # a task or deployment outside default is "NAMESPACE/NAME" (see actors.domain.namespaces)
         name = namespaces.name_of(ex.id)
-    group = "apps" if resource == "deployments" else ""
+    group = _KUBE_GROUPS.get(resource, "")
     qualified = f"{resource}.{group}" if group else resource  # as kube-apiserver names a group's resource
     return {"message": f'{qualified} "{name}" {message}', "name": name, "kind": resource, "group": group}
 

@@ -31,9 +31,15 @@ from typing import Any
 MAX_CPU = 10**9  # millicores
 MAX_MEMORY = 2**40  # MiB
 MAX_GPUS = 64  # devices on a node, or asked by a task
-MAX_TERMS = 8  # node affinity terms, and expressions in a term
-MAX_VALUES = 16  # values of one expression
+MAX_TERMS = 8  # node affinity terms, expressions in a term or a selector, pod affinity terms, spread constraints
+MAX_VALUES = 16  # values of one expression, namespaces of a pod affinity term
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt")
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
+PREEMPTION_POLICIES = ("PreemptLowerPriority", "Never")
+MIN_WEIGHT, MAX_WEIGHT = 1, 100
+MIN_PRIORITY, MAX_PRIORITY = -(2**31), 2**31 - 1
+MAX_SKEW = 2**31 - 1
 MAX_LABELS = 64
 MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds
@@ -41,7 +47,11 @@ MAX_REPLICAS = 10_000
 MAX_DEPLOYMENT_ID = 57  # so that its tasks' '<id>-xxxxx' ids stay within 63
 DEFAULT_CAPACITY = {"cpu": 4000, "memory": 8192}  # millicores, MiB
 OUTCOMES = ("succeeded", "failed")
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations", "labels",
+                   "priority", "preemption_policy", "preferred_node_affinity", "pod_affinity", "pod_anti_affinity",
+                   "topology_spread")
+POD_TERM_FIELDS = ("label_selector", "topology_key", "namespaces", "weight")
+SPREAD_FIELDS = ("max_skew", "topology_key", "when_unsatisfiable", "label_selector")
 MAX_TAINTS = 32  # taints of a node, tolerations of a task
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 ID_RULE = "1-63 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
@@ -287,31 +297,156 @@ def node_affinity(value: object, field: str = "node_affinity") -> list[list[dict
     if not isinstance(value, list) or len(value) > MAX_TERMS:
         raise Invalid(field, f"must be a list of at most {MAX_TERMS} terms, each a list of "
                       '{"key", "operator", "values"} expressions')
-    terms = []
-    for i, term in enumerate(value):
-        where = f"{field}[{i}]"
-        if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
-            raise Invalid(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
-        expressions = []
-        for j, expression in enumerate(term):
-            at = f"{where}[{j}]"
-            expression = _object(expression, at)
-            _only(expression, ("key", "operator", "values"), f"{at}.")
-            key = expression.get("key")
-            if not isinstance(key, str):
-                raise Invalid(f"{at}.key", "is required: a label key")
-            labels({key: ""}, f"{at}.key")
-            values = expression.get("values", [])
-            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
-                    isinstance(v, str) and len(v) <= 63 for v in values):
-                raise Invalid(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
-            operator = str(expression.get("operator"))
-            problem = _requirement_problem(operator, values)
-            if problem:
-                raise Invalid(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
-            expressions.append({"key": key, "operator": operator, "values": list(values)})
-        terms.append(expressions)
-    return terms
+    return [_node_term(term, f"{field}[{i}]") for i, term in enumerate(value)]
+
+
+def _node_term(term: object, where: str) -> list[dict[str, Any]]:
+    if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
+        raise Invalid(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
+    expressions = []
+    for j, expression in enumerate(term):
+        at = f"{where}[{j}]"
+        expression = _object(expression, at)
+        _only(expression, ("key", "operator", "values"), f"{at}.")
+        key = expression.get("key")
+        if not isinstance(key, str):
+            raise Invalid(f"{at}.key", "is required: a label key")
+        labels({key: ""}, f"{at}.key")
+        values = expression.get("values", [])
+        if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                isinstance(v, str) and len(v) <= 63 for v in values):
+            raise Invalid(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
+        operator = str(expression.get("operator"))
+        problem = _requirement_problem(operator, values)
+        if problem:
+            raise Invalid(f"{at}.operator" if "operator" in problem else f"{at}.values", problem)
+        expressions.append({"key": key, "operator": operator, "values": list(values)})
+    return expressions
+
+
+def label_key(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid(field, "is required: a label key")
+    try:
+        labels({value: ""}, field)
+    except Invalid as exc:
+        raise Invalid(field, exc.message) from None
+    return value
+
+
+def preferred_node_affinity(value: object, field: str = "preferred_node_affinity") -> list[dict[str, Any]]:
+    """``[{"weight": 1-100, "preference": [expression, ...]}]``."""
+    found = []
+    for at, item in _items(value, field, MAX_TERMS, "weighted preferences", ("weight", "preference")):
+        weight = _weight(item.get("weight"), f"{at}.weight")
+        found.append({"weight": weight, "preference": _node_term(item.get("preference"), f"{at}.preference")})
+    return found
+
+
+def _weight(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_WEIGHT <= value <= MAX_WEIGHT:
+        raise Invalid(field, f"must be a whole number from {MIN_WEIGHT} to {MAX_WEIGHT}")
+    return value
+
+
+def label_selector(value: object, field: str) -> dict[str, Any]:
+    """``{"match_labels", "match_expressions"}``, shown as the server shows
+    it: only the parts that hold something."""
+    mapping = _object(value, field)
+    _only(mapping, ("match_labels", "match_expressions"), f"{field}.")
+    match = labels(mapping["match_labels"], f"{field}.match_labels") if "match_labels" in mapping else {}
+    expressions = []
+    for at, item in _items(mapping.get("match_expressions", []), f"{field}.match_expressions", MAX_TERMS,
+                           "expressions", ("key", "operator", "values")):
+        key = label_key(item.get("key"), f"{at}.key")
+        values = item.get("values", [])
+        if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                isinstance(v, str) and _LABEL_VALUE.fullmatch(v) for v in values):
+            raise Invalid(f"{at}.values", f"must be a list of at most {MAX_VALUES} label values")
+        operator = str(item.get("operator"))
+        if operator not in SELECTOR_OPERATORS:
+            raise Invalid(f"{at}.operator", f"must be one of {', '.join(SELECTOR_OPERATORS)}, not {operator!r}")
+        problem = _requirement_problem(operator, values)
+        if problem:
+            raise Invalid(f"{at}.values", problem)
+        expressions.append({"key": key, "operator": operator, "values": list(values)})
+    return ({"match_labels": dict(sorted(match.items()))} if match else {}) | (
+        {"match_expressions": expressions} if expressions else {})
+
+
+def _required_selector(item: Mapping[str, Any], field: str) -> dict[str, Any]:
+    if "label_selector" not in item:
+        raise Invalid(field, "is required: a label selector ({} selects every task with labels)")
+    return label_selector(item["label_selector"], field)
+
+
+def _pod_term(item: Mapping[str, Any], at: str, preferred: bool) -> dict[str, Any]:
+    weight = 0
+    if preferred:
+        weight = _weight(item.get("weight"), f"{at}.weight")
+    elif "weight" in item:
+        raise Invalid(f"{at}.weight", "is only for preferred terms")
+    selector = _required_selector(item, f"{at}.label_selector")
+    key = label_key(item.get("topology_key"), f"{at}.topology_key")
+    found = item.get("namespaces", [])
+    if not isinstance(found, list) or len(found) > MAX_VALUES:
+        raise Invalid(f"{at}.namespaces", f"must be a list of at most {MAX_VALUES} namespaces")
+    for i, namespace in enumerate(found):
+        valid_id(namespace, f"{at}.namespaces[{i}]")
+    return {"label_selector": selector, "topology_key": key} | ({"namespaces": list(found)} if found else {}) | (
+        {"weight": weight} if weight else {})
+
+
+def pod_affinity(value: object, field: str) -> dict[str, list[dict[str, Any]]]:
+    """``{"required": [term, ...], "preferred": [term, ...]}``, both shown."""
+    mapping = _object(value, field)
+    _only(mapping, ("required", "preferred"), f"{field}.")
+    return {kind: [_pod_term(item, at, kind == "preferred") for at, item in _items(
+        mapping.get(kind, []), f"{field}.{kind}", MAX_TERMS, "terms", POD_TERM_FIELDS)]
+        for kind in ("required", "preferred")}
+
+
+def topology_spread(value: object, field: str = "topology_spread") -> list[dict[str, Any]]:
+    found = []
+    for at, item in _items(value, field, MAX_TERMS, "constraints", SPREAD_FIELDS):
+        skew = item.get("max_skew")
+        if isinstance(skew, int) and not isinstance(skew, bool) and skew > MAX_SKEW:
+            raise Invalid(f"{at}.max_skew", f"must be at most {MAX_SKEW}")
+        if isinstance(skew, bool) or not isinstance(skew, int) or skew < 1:
+            raise Invalid(f"{at}.max_skew", "must be a whole number greater than zero")
+        key = label_key(item.get("topology_key"), f"{at}.topology_key")
+        when = item.get("when_unsatisfiable", "DoNotSchedule")
+        if when not in WHEN_UNSATISFIABLE:
+            raise Invalid(f"{at}.when_unsatisfiable", f"must be DoNotSchedule or ScheduleAnyway, not {when!r}")
+        found.append({"max_skew": skew, "topology_key": key, "when_unsatisfiable": when,
+                      "label_selector": _required_selector(item, f"{at}.label_selector")})
+    return found
+
+
+def priority(value: object, field: str = "priority") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_PRIORITY <= value <= MAX_PRIORITY:
+        raise Invalid(field, f"must be a whole number from {MIN_PRIORITY} to {MAX_PRIORITY}")
+    return value
+
+
+def preemption_policy(value: object, field: str = "preemption_policy") -> str:
+    if value not in PREEMPTION_POLICIES:
+        raise Invalid(field, f"must be PreemptLowerPriority or Never, not {value!r}")
+    return str(value)
+
+
+def _constraint_fields(body: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The placement constraints, in the order of TEMPLATE_FIELDS, shown
+    only when they hold something (a pod_affinity with no terms is not)."""
+    preferences = preferred_node_affinity(body["preferred_node_affinity"], f"{where}preferred_node_affinity") \
+        if "preferred_node_affinity" in body else []
+    found: dict[str, Any] = {"preferred_node_affinity": preferences} if preferences else {}
+    for name in ("pod_affinity", "pod_anti_affinity"):
+        terms = pod_affinity(body[name], f"{where}{name}") if name in body else {}
+        if any(terms.values()):
+            found[name] = terms
+    spread = topology_spread(body["topology_spread"], f"{where}topology_spread") if "topology_spread" in body else []
+    return found | ({"topology_spread": spread} if spread else {})
 
 
 def _requirement_problem(operator: str, values: list[str]) -> str | None:
@@ -401,7 +536,12 @@ def _template_fields(body: Mapping[str, Any], where: str) -> dict[str, Any]:
         "node_selector": labels(body["node_selector"], f"{where}node_selector") if "node_selector" in body else {},
         "duration": duration(body.get("duration"), f"{where}duration"),
         "outcome": outcome(body["outcome"], f"{where}outcome") if body.get("outcome") is not None else "succeeded",
-    } | _affinity_field(body, where)
+    } | _affinity_field(body, where) | {
+        "labels": labels(body["labels"], f"{where}labels") if "labels" in body else {},
+        "priority": priority(body["priority"], f"{where}priority") if "priority" in body else 0,
+        "preemption_policy": preemption_policy(body["preemption_policy"], f"{where}preemption_policy")
+        if "preemption_policy" in body else "PreemptLowerPriority",
+    } | _constraint_fields(body, where)
 
 
 def _affinity_field(body: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Holds the routes under ``/version``, ``/api``, ``/apis`` and
 ``/openapi/v3`` (discovery, namespaces, nodes and their status and leases,
-pods and their binding, deployments and replica sets, events), the
+pods and their binding, deployments and replica sets, priority classes,
+events), the
 conversions between our records and Kubernetes objects, lists, watches,
 server-side tables, selectors and patches. May import ``actors`` (the
 managers' interfaces, the domain records and errors, the watch log), the
@@ -18,7 +19,7 @@ from typing import Any
 
 import falcon
 
-from api.kube import apps, configmaps, discovery, events, leases, openapi, resources
+from api.kube import apps, configmaps, discovery, events, leases, openapi, priorityclasses, resources
 from api.kube.lists import NamespaceIndex
 from api.kube.watch import Watcher
 
@@ -31,6 +32,7 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
     deployments, kept = control_plane.deployment_manager, control_plane.object_manager
     submitter = getattr(control_plane, "task_submitter", None) or tasks
     namespaces = NamespaceIndex(kept, timeout)
+    classes = priorityclasses.PriorityClassIndex(kept, timeout)
     routes: dict[str, Any] = {
         "/version": discovery.Version(),
         "/api": discovery.CoreGroup(),
@@ -40,6 +42,8 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
         "/apis/apps/v1": discovery.ResourceList("apps/v1"),
         "/apis/coordination.k8s.io": discovery.Group("coordination.k8s.io"),
         "/apis/coordination.k8s.io/v1": discovery.ResourceList("coordination.k8s.io/v1"),
+        "/apis/scheduling.k8s.io": discovery.Group("scheduling.k8s.io"),
+        "/apis/scheduling.k8s.io/v1": discovery.ResourceList("scheduling.k8s.io/v1"),
     }
 
     def managed(cls, manager):
@@ -70,12 +74,18 @@ def add_routes(app: falcon.App, control_plane, timeout: float, durable, watcher:
         "/apis/apps/v1/replicasets": managed(apps.ReplicaSets, deployments),
         apps_ns + "/replicasets": managed(apps.ReplicaSets, deployments),
         apps_ns + "/replicasets/{name}": managed(apps.ReplicaSet, deployments),
+        "/apis/scheduling.k8s.io/v1/priorityclasses":
+            priorityclasses.PriorityClasses(kept, revision, timeout, watcher, durable, started),
+        "/apis/scheduling.k8s.io/v1/priorityclasses/{name}":
+            priorityclasses.PriorityClass(kept, revision, timeout, watcher, durable, started),
     })
     clock = control_plane.settings.clock
     for path, resource in routes.items():
         if hasattr(resource, "namespaces"):
             resource.namespaces = namespaces  # which namespaces exist: this app's store's
             resource.clock = clock  # what ages in tables count to: the control plane's time
+        if hasattr(resource, "priority_classes"):
+            resource.priority_classes = classes  # what pods and deployments resolve their priority with
         app.add_route(path, resource)
     node_timeout = control_plane.settings.node_timeout
     app.add_route("/api/v1/nodes/{name}/status", leases.NodeStatus(nodes, timeout, durable, node_timeout))

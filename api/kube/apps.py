@@ -17,11 +17,11 @@ import falcon
 from actors.domain import namespaces
 from actors.domain.errors import NotFound, ValidationError
 from actors.domain.models import Deployment as DeploymentRecord
-from actors.domain.models import DeploymentChanges, DeploymentSpec
+from actors.domain.models import DeploymentChanges, DeploymentSpec, TaskTemplate, replace
 from actors.domain.models import Task as TaskRecord
 from actors.domain.retry import check_version
 from actors.watch_log import Change
-from api.kube import workloads
+from api.kube import placement, priorityclasses, workloads
 from api.kube.lists import Managed
 from api.kube.requests import apply_patch_request, dry_run, name_of, read_manifest, version_of
 from api.kube.status import StatusError, invalid
@@ -70,6 +70,20 @@ class _Apps(Managed):
 
 class Deployments(_Apps):
     resource, kind = "deployments", "Deployment"
+    priority_classes = priorityclasses.NO_PRIORITY_CLASSES  # api.kube.add_routes gives the app's own
+
+    def prioritised(self, template: TaskTemplate, name: str) -> TaskTemplate:
+        """The template with the priority its pod template resolves to, now:
+        a deployment's pods take the priority of the class as it was when the
+        template was given (see :mod:`api.kube.priorityclasses`); 403 when
+        admission would refuse its pods."""
+        pod_spec = (template.manifest or {}).get("spec") or {}
+        try:
+            found = self.priority_classes.resolve(*placement.priority_fields_of(pod_spec))
+        except priorityclasses.Refused as exc:
+            raise StatusError(403, f'deployments.apps "{name}" is forbidden: spec.template.{exc.field}: '
+                              f"{exc.message}", "Forbidden", name=name, group="apps", kind="deployments") from None
+        return replace(template, priority=found.value, preemption_policy=found.preemption_policy)
 
     def watch_render(self, record: Any) -> dict[str, Any] | None:
         """A deployment as it is now: a change of one of its tasks shows as a
@@ -98,6 +112,7 @@ class Deployments(_Apps):
             raise StatusError(400, f"the namespace of the object ({str(given)[:63]}) does not match the namespace "
                               f"on the request ({namespace})", "BadRequest")
         spec = deployment_spec(manifest, namespace)
+        spec = replace(spec, template=self.prioritised(spec.template, namespaces.name_of(spec.id)))
         resp.status = falcon.HTTP_201
         if dry_run(req):
             resp.media = workloads.deployment(DeploymentRecord(id=spec.id, replicas=spec.replicas,
@@ -143,9 +158,10 @@ class Deployment(Deployments):
         if wanted["spec"].get("selector") != current["spec"]["selector"]:
             raise invalid("Deployment", name, "spec.selector", "Invalid value: field is immutable", group="apps")
         spec = deployment_spec({**wanted, "metadata": {**(wanted.get("metadata") or {}), "name": name}}, namespace)
+        changed = spec.template.manifest != workloads.pod_template(record)
         changes = DeploymentChanges(
             replicas=spec.replicas if spec.replicas != record.replicas else None,
-            template=spec.template if spec.template.manifest != workloads.pod_template(record) else None,
+            template=self.prioritised(spec.template, name) if changed else None,
             manifest=spec.manifest if spec.manifest != record.manifest else None,
         )
         given = (wanted.get("metadata") or {}).get("resourceVersion")

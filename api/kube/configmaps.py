@@ -60,7 +60,9 @@ def user_namespace(o: Object) -> dict[str, Any]:
     return ns
 
 
-def _metadata(manifest: Mapping[str, Any], kind: str, name: str) -> dict[str, Any]:
+def object_metadata(manifest: Mapping[str, Any], kind: str, name: str) -> dict[str, Any]:
+    """What of a kept object's metadata is stored: labels and annotations
+    (checked) and the like, without its name and the server's fields."""
     metadata = {k: v for k, v in (manifest.get("metadata") or {}).items()
                 if k not in objects.SERVER_METADATA and k not in ("name", "namespace")}
     labels = labels_of(metadata.pop("labels", None), kind, name)
@@ -74,7 +76,7 @@ def _metadata(manifest: Mapping[str, Any], kind: str, name: str) -> dict[str, An
 
 def configmap_body(manifest: Mapping[str, Any], name: str) -> dict[str, Any]:
     """What of a ConfigMap manifest is kept, checked as Kubernetes checks it."""
-    body: dict[str, Any] = {"metadata": _metadata(manifest, "ConfigMap", name)}
+    body: dict[str, Any] = {"metadata": object_metadata(manifest, "ConfigMap", name)}
     for key, binary in (("data", False), ("binaryData", True)):
         value = manifest.get(key)
         if value is None:
@@ -215,5 +217,5 @@ class ConfigMap(ConfigMaps):
 
 def namespace_body(manifest: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     name = name_of(manifest, "Namespace")
-    return name, {"metadata": _metadata(manifest, "Namespace", name)}
+    return name, {"metadata": object_metadata(manifest, "Namespace", name)}
 

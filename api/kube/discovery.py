@@ -54,6 +54,10 @@ RESOURCES: dict[str, list[tuple[str, str, bool, str, list[str], list[str]]]] = {
     "coordination.k8s.io/v1": [
         ("leases", "lease", True, "Lease", ["create", "get", "list", "patch", "update"], []),
     ],
+    "scheduling.k8s.io/v1": [
+        ("priorityclasses", "priorityclass", False, "PriorityClass",
+         ["create", "delete", "get", "list", "patch", "update", "watch"], ["pc"]),
+    ],
 }
 
 

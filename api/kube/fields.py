@@ -5,7 +5,7 @@ request's ``fieldValidation``, refuses unknown fields (``Strict``: 422
 naming each), warns about them in a ``Warning`` header (``Warn``, the
 default) or drops them silently (``Ignore``). We hold the field names of
 the parts of each kind a manifest commonly carries (object, metadata, pod
-spec, container, resources, node spec and status); deeper structures (probes,
+spec, container, resources, node spec and status, a PriorityClass's fields); deeper structures (probes,
 volumes, affinity ...) are taken as they come: they are stored, not read.
 """
 
@@ -41,6 +41,8 @@ CONTAINER = frozenset({
 RESOURCES = frozenset({"limits", "requests", "claims"})
 BINDING = frozenset({"apiVersion", "kind", "metadata", "target"})
 CONFIGMAP = frozenset({"apiVersion", "kind", "metadata", "data", "binaryData", "immutable"})
+PRIORITY_CLASS = frozenset({"apiVersion", "kind", "metadata", "value", "globalDefault", "preemptionPolicy",
+                            "description"})
 DEPLOYMENT_SPEC = frozenset({"replicas", "selector", "template", "strategy", "minReadySeconds",
                              "revisionHistoryLimit", "paused", "progressDeadlineSeconds"})
 TEMPLATE = frozenset({"metadata", "spec"})
@@ -69,7 +71,8 @@ def unknown_fields(kind: str, manifest: Mapping[str, Any]) -> list[str]:
                     if isinstance(container, Mapping):
                         check(container.get("resources"), RESOURCES, f"{where}.{group}[{i}].resources")
 
-    check(manifest, {"Binding": BINDING, "ConfigMap": CONFIGMAP}.get(kind, OBJECT), "")
+    check(manifest, {"Binding": BINDING, "ConfigMap": CONFIGMAP, "PriorityClass": PRIORITY_CLASS}.get(kind, OBJECT),
+          "")
     check(manifest.get("metadata"), METADATA, ".metadata")
     spec = manifest.get("spec")
     if kind == "Pod":

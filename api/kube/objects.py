@@ -13,9 +13,13 @@ into our specs. Pure functions, no Falcon.
   ``ContainerCreating``, ``running`` -> ``Running``, ``succeeded`` and
   ``failed`` -> ``Succeeded`` and ``Failed``).
 - A pod manifest becomes a task: the sum of its containers' requests,
-  ``nodeSelector``, and two annotations for what a simulated node does with
-  it: :data:`DURATION_ANNOTATION` (seconds it runs, a number; absent: until
+  ``nodeSelector``, its labels, node affinity and tolerations (here), its
+  placement constraints and priority fields (:mod:`api.kube.placement`),
+  and two annotations for what a simulated node does with it:
+  :data:`DURATION_ANNOTATION` (seconds it runs, a number; absent: until
   deleted) and :data:`OUTCOME_ANNOTATION` (``Succeeded`` or ``Failed``).
+  A pod shows the task's priority, the node it is nominated to, and a
+  preempted task as ``Failed`` with reason ``Preempted``.
 
 Times are RFC 3339 in whole seconds, as Kubernetes writes them. ``uid`` is
 derived from the kind, name and creation time, so it is stable without being
@@ -30,11 +34,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from actors.domain import affinity, namespaces, taints
+from actors.domain import namespaces, taints
 from actors.domain.errors import ValidationError
+from actors.domain.lifecycle import PREEMPTED_PREFIX
 from actors.domain.models import Node, Task, TaskStatus
-from api.native.validation import MAX_TERMS, MAX_VALUES
-from api.native.validation import labels as valid_labels
+from api.kube.placement import node_selector_term, placement_manifest
+from api.native.validation import MAX_TERMS
 from api.quantity import cpu_millicores, gpu_milli, memory_mib
 
 DEFAULT_NAMESPACE = namespaces.DEFAULT
@@ -55,6 +60,8 @@ GPU_SHARE_RESOURCE = "orchestrator.dev/gpu-share"
 """A share of one GPU, as a quantity below 1 (``500m`` = half a device)."""
 GPU_ALLOCATION_ANNOTATION = "orchestrator.dev/gpu-allocation"
 """On a node with GPUs: the GPUs in use on each device (``1,0.5,0,0``)."""
+PREEMPTED_REASON = "Preempted"
+"""A preempted pod's ``status.reason``."""
 _UID_SPACE = uuid.UUID("6f0f5d1e-3c1b-4d43-9c59-0c2f7a1e4b21")
 
 
@@ -221,6 +228,9 @@ def stored_manifest(manifest: Mapping[str, Any], name: str, namespace: str = DEF
 # What an update of a pod may change, as kube-apiserver's pod validation allows
 POD_MUTABLE_METADATA = frozenset({"labels", "annotations", "resourceVersion", "managedFields"})
 POD_MUTABLE_SPEC = frozenset({"activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"})
+SERVER_DEFAULTED_SPEC = frozenset({"schedulerName", "terminationGracePeriodSeconds", "priority", "preemptionPolicy"})
+"""Fields the server fills in when a pod is made: an update that leaves
+one out keeps it."""
 
 
 def pod_update_errors(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -244,7 +254,7 @@ def pod_update_errors(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> 
                 and len(old) == len(new):
             new = [{**n, "image": o.get("image")} if isinstance(n, Mapping) and isinstance(o, Mapping) else n
                    for o, n in zip(old, new)]
-        if new != old and not (key in ("schedulerName", "terminationGracePeriodSeconds") and new is None):
+        if new != old and not (key in SERVER_DEFAULTED_SPEC and new is None):
             errors.append((f"spec.{key}", "Forbidden: pod updates may not change fields other than "
                            "`spec.containers[*].image`, `spec.initContainers[*].image`, "
                            "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing "
@@ -258,9 +268,16 @@ def _synthesized_metadata(t: Task) -> dict[str, Any]:
     if t.duration is not None:
         annotations[DURATION_ANNOTATION] = _number(t.duration)
     metadata: dict[str, Any] = {"annotations": annotations}
-    if t.owner is not None:
-        metadata["labels"] = {"app": namespaces.name_of(t.owner)}
+    labels = _synthesized_labels(t)
+    if labels:
+        metadata["labels"] = labels
     return metadata
+
+
+def _synthesized_labels(t: Task) -> dict[str, str]:
+    """A native task's labels, and ``app`` naming its deployment (its own
+    ``app`` label wins)."""
+    return ({"app": namespaces.name_of(t.owner)} if t.owner is not None else {}) | dict(t.labels)
 
 
 _OUTCOMES = {status: status.value.capitalize() for status in TaskStatus}
@@ -276,8 +293,7 @@ def _synthesized(t: Task) -> dict[str, Any]:
     }
     if t.node_selector:
         spec["nodeSelector"] = dict(t.node_selector)
-    if t.node_affinity:
-        spec["affinity"] = affinity_manifest(t.node_affinity)
+    spec.update(placement_manifest(t.node_affinity, t.constraints))
     if t.tolerations:
         spec["tolerations"] = tolerations_manifest(t.tolerations)
     return {"metadata": metadata, "spec": spec}
@@ -292,13 +308,6 @@ def container_resources(r: Any) -> dict[str, Any]:
         shown["requests"][name] = amount
         shown["limits"] = {name: amount}
     return shown
-
-
-def affinity_manifest(terms: Any) -> dict[str, Any]:
-    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-        {"matchExpressions": [{"key": r.key, "operator": r.operator, **({"values": list(r.values)} if r.values
-                                                                         else {})} for r in term]}
-        for term in terms]}}}
 
 
 _AFFINITY_PATH = "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
@@ -392,24 +401,7 @@ def node_affinity_of(spec: Mapping[str, Any]) -> tuple:
         where = f"{_AFFINITY_PATH}.nodeSelectorTerms[{i}]"
         if not isinstance(term, Mapping):
             raise ValidationError(where, "must be an object")
-        if term.get("matchFields"):
-            raise ValidationError(f"{where}.matchFields", "Unsupported value: matchFields is not served here; "
-                                  "use matchExpressions on the node's labels")
-        expressions = term.get("matchExpressions") or []
-        if not isinstance(expressions, list) or len(expressions) > MAX_TERMS:
-            raise ValidationError(f"{where}.matchExpressions", f"must be a list of at most {MAX_TERMS} expressions")
-        requirements = []
-        for j, expression in enumerate(expressions):
-            at = f"{where}.matchExpressions[{j}]"
-            if not isinstance(expression, Mapping) or not isinstance(expression.get("key"), str):
-                raise ValidationError(f"{at}.key", "Required value")
-            values = expression.get("values") or []
-            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
-                    isinstance(v, str) and len(v) <= 63 for v in values):
-                raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
-            valid_labels({expression["key"]: ""}, f"{at}.key")
-            requirements.append(affinity.requirement(expression["key"], expression.get("operator"), values, at))
-        found.append(tuple(requirements))
+        found.append(node_selector_term(term, where))
     return tuple(found)
 
 
@@ -447,6 +439,8 @@ def pod(t: Task) -> dict[str, Any]:
     spec = dict(manifest.get("spec") or {})
     spec.setdefault("schedulerName", "default-scheduler")
     spec.setdefault("terminationGracePeriodSeconds", 0)
+    spec["priority"] = t.priority  # resolved when the pod was made (api.kube.priorityclasses)
+    spec["preemptionPolicy"] = t.preemption_policy
     if t.node is not None:
         spec["nodeName"] = t.node
     containers = [c.get("name", "task") for c in spec.get("containers", []) if isinstance(c, Mapping)]
@@ -464,6 +458,11 @@ def pod(t: Task) -> dict[str, Any]:
             _condition("Ready", running, t.started_at or t.scheduled_at, None if running else "ContainersNotReady"),
         ]
     status: dict[str, Any] = {"phase": phase(t), "conditions": conditions, "qosClass": "Burstable"}
+    if preempted(t):
+        status["reason"] = PREEMPTED_REASON
+        status["message"] = t.message
+    if t.nominated_node is not None:
+        status["nominatedNodeName"] = t.nominated_node
     if scheduled:
         status["hostIP"] = _host_ip(t.node)
         status["startTime"] = timestamp(t.scheduled_at)
@@ -476,12 +475,18 @@ def pod(t: Task) -> dict[str, Any]:
     return {"kind": "Pod", "apiVersion": "v1", "metadata": metadata, "spec": spec, "status": status}
 
 
+def preempted(t: Task) -> bool:
+    """Whether the task ended because the scheduler preempted it to place
+    a task of higher priority."""
+    return t.status is TaskStatus.FAILED and t.message.startswith(PREEMPTED_PREFIX)
+
+
 def pod_labels(t: Task) -> dict[str, str]:
     """The labels :func:`pod` gives ``t``, without rendering the rest."""
     if t.manifest is not None:
         labels = dict((t.manifest.get("metadata") or {}).get("labels") or {})
     else:
-        labels = {"app": namespaces.name_of(t.owner)} if t.owner is not None else {}
+        labels = _synthesized_labels(t)
     if t.owner is not None:
         labels["pod-template-hash"] = t.template_hash or ""
     return labels

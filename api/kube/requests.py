@@ -16,7 +16,7 @@ import falcon
 from actors.domain.errors import ValidationError
 from api import body
 from api.kube import fields, patch
-from api.kube.status import StatusError, invalid
+from api.kube.status import KIND_TO_RESOURCE, StatusError, invalid
 from api.native.validation import labels as valid_labels
 from api.native.validation import valid_id
 
@@ -123,7 +123,7 @@ def apply_patch_request(req: falcon.Request, current: dict[str, Any], kind: str,
         patched = patch.apply_patch(content_type, current, document)
     except patch.PatchError as exc:
         raise StatusError(422, f'{kind} "{name}" is invalid: {exc}', "Invalid", name=name,
-                          kind=f"{kind.lower()}s") from None
+                          kind=KIND_TO_RESOURCE.get(kind, f"{kind.lower()}s")) from None
     if not isinstance(patched, dict):
         raise invalid(kind, name, "", "the patched object is not an object")
     for part in ("metadata", "spec", "status"):

@@ -18,12 +18,12 @@ import falcon
 from actors.domain import namespaces
 from actors.domain.errors import AlreadyExists, Conflict, NotFound, ValidationError
 from actors.domain.models import Node as NodeRecord
-from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec
+from actors.domain.models import NodeChanges, NodeSpec, Resources, TaskSpec, replace
 from actors.domain.models import Object as ObjectRecord
 from actors.domain.models import Task as TaskRecord
 from actors.domain.retry import check_version
 from actors.reply import Reply
-from api.kube import configmaps, objects, selectors, tables
+from api.kube import configmaps, objects, placement, priorityclasses, selectors, tables
 from api.kube.lists import Managed, expired_token
 from api.kube.requests import (
     apply_patch_request,
@@ -332,6 +332,7 @@ class Pods(Managed):
     resource, kind, fields = "pods", "Pod", POD_FIELDS
     fields_of = staticmethod(_fields_of_pod)
     record_type, render = TaskRecord, staticmethod(objects.pod)
+    priority_classes = priorityclasses.NO_PRIORITY_CLASSES  # api.kube.add_routes gives the app's own
 
     def __init__(self, manager: Any, submitter: Any, revision: Callable[[], int], timeout: float, watcher: Watcher,
                  durable: Callable[[int, float], None]) -> None:
@@ -369,12 +370,14 @@ class Pods(Managed):
         if given not in (None, namespace):
             raise StatusError(400, f"the namespace of the object ({str(given)[:63]}) does not match the namespace "
                               f"on the request ({namespace})", "BadRequest")
-        spec = task_spec(manifest, namespace)
+        spec = self._prioritised(task_spec(manifest, namespace), manifest["spec"])
         node_name = (manifest.get("spec") or {}).get("nodeName")
         resp.status = falcon.HTTP_201
         if dry_run(req):
             resp.media = objects.pod(TaskRecord(id=spec.id, name=spec.name or spec.id, resources=spec.resources,
-                                                manifest=spec.manifest, scheduler=spec.scheduler))
+                                                manifest=spec.manifest, scheduler=spec.scheduler,
+                                                labels=spec.labels, constraints=spec.constraints,
+                                                priority=spec.priority, preemption_policy=spec.preemption_policy))
             return
         reply = Reply()
         self.submitter.submit([spec], reply)
@@ -386,6 +389,17 @@ class Pods(Managed):
                 pass  # the node is not there or not ready: the pod waits, as in Kubernetes
         resp.media = objects.pod(task)
 
+
+    def _prioritised(self, spec: TaskSpec, pod_spec: Mapping[str, Any]) -> TaskSpec:
+        """``spec`` with the priority its pod resolves to (see
+        :mod:`api.kube.priorityclasses`); 403 when admission refuses it."""
+        name = namespaces.name_of(spec.id or "")
+        try:
+            found = self.priority_classes.resolve(*placement.priority_fields_of(pod_spec))
+        except priorityclasses.Refused as exc:
+            raise StatusError(403, f'pods "{name}" is forbidden: {exc.message}', "Forbidden", name=name,
+                              kind="pods") from None
+        return replace(spec, priority=found.value, preemption_policy=found.preemption_policy)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, namespace: str | None = None) -> None:
         """``deletecollection``: every pod the selectors choose (all without
@@ -525,18 +539,16 @@ class Pod(Pods):
             field, message = errors[0]
             raise invalid("Pod", name, field, message, cause_type="FieldValueForbidden")
         namespace = namespaces.namespace_of(task.id)
-        task_spec({**wanted, "metadata": {**wanted["metadata"], "name": name}}, namespace)  # a create's rules
+        checked = task_spec({**wanted, "metadata": {**wanted["metadata"], "name": name}}, namespace)  # a create's rules
         given = wanted["metadata"].get("resourceVersion")
         # A patch that does not name a version carries the current one: then it is unconditional, as in
         # Kubernetes (a race is retried, not refused); a version the client gave is checked.
         version = None if given == current["metadata"]["resourceVersion"] else version_of(given)
         manifest = objects.stored_manifest(wanted, name, namespace)
         if dry_run(req):
-            from actors.domain.models import replace
-
-            resp.media = objects.pod(replace(task, manifest=manifest))
+            resp.media = objects.pod(replace(task, manifest=manifest, labels=checked.labels))
             return
-        updated = self.ask(self.manager.update_manifest(task.id, manifest, version))
+        updated = self.ask(self.manager.update_manifest(task.id, manifest, version, labels=checked.labels))
         self.durable(updated.version, self.timeout)
         resp.media = objects.pod(updated)
 
@@ -544,7 +556,10 @@ class Pod(Pods):
 
 def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) -> TaskSpec:
     """A Pod manifest as a :class:`TaskSpec` of ``namespace`` (see
-    :mod:`api.kube.objects` and :mod:`actors.domain.namespaces`)."""
+    :mod:`api.kube.objects`, :mod:`api.kube.placement` and
+    :mod:`actors.domain.namespaces`): its labels are the task's, its
+    priority fields checked but not resolved (the default priority; see
+    :meth:`Pods._prioritised`)."""
     name = name_of(manifest, "Pod")
     metadata = manifest["metadata"]
     annotations = metadata.get("annotations") or {}
@@ -560,10 +575,13 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
             raise ValidationError("spec.nodeSelector", "must be an object of strings")
         node_affinity = objects.node_affinity_of(spec)
         tolerations = objects.tolerations_of(spec)
+        constraints = placement.constraints_of(spec)
+        placement.priority_fields_of(spec)  # checked here; resolved on create (Pods._prioritised)
         duration = objects.duration_of(annotations)
         outcome = objects.outcome_of(annotations)
     except ValidationError as exc:
         raise invalid("Pod", name, exc.field, exc.message) from None
+    labels = labels_of(metadata.get("labels"), "Pod", name)
     scheduler = spec.get("schedulerName")
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise invalid("Pod", name, "spec.schedulerName", "must be a non-empty string")
@@ -576,6 +594,6 @@ def task_spec(manifest: Mapping[str, Any], namespace: str = namespaces.DEFAULT) 
         scheduler = scheduler or objects.NODE_NAME_SCHEDULER
     return TaskSpec(id=namespaces.key(namespace, name), name=name, resources=Resources(cpu, memory, gpu),
                     node_selector=node_selector, node_affinity=node_affinity, tolerations=tolerations,
-                    duration=duration, outcome=outcome,
+                    labels=labels, constraints=constraints, duration=duration, outcome=outcome,
                     manifest=objects.stored_manifest(manifest, name, namespace),
                     scheduler=scheduler)

@@ -101,4 +101,5 @@ def invalid(kind: str, name: str, field: str, message: str, group: str = "", cau
 KIND_TO_RESOURCE = {
     "Pod": "pods", "Node": "nodes", "Namespace": "namespaces", "Deployment": "deployments",
     "ConfigMap": "configmaps", "Event": "events", "ReplicaSet": "replicasets", "Lease": "leases",
+    "PriorityClass": "priorityclasses",
 }

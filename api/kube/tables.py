@@ -74,6 +74,8 @@ def _pod_status(pod: dict[str, Any]) -> str:
     status = pod["status"]
     if pod["metadata"].get("deletionTimestamp"):
         return "Terminating"
+    if status.get("reason") == objects.PREEMPTED_REASON:
+        return objects.PREEMPTED_REASON
     for s in status.get("containerStatuses", []):
         state = s.get("state", {})
         if "waiting" in state:
@@ -90,7 +92,8 @@ def _pod_row(pod: dict[str, Any], now: float | None = None) -> list[Any]:
     return [
         pod["metadata"]["name"], _ready_pods(pod), _pod_status(pod), restarts,
         age(pod["metadata"].get("creationTimestamp"), now),
-        pod["status"].get("podIP") or "<none>", pod["spec"].get("nodeName") or "<none>", "<none>", "<none>",
+        pod["status"].get("podIP") or "<none>", pod["spec"].get("nodeName") or "<none>",
+        pod["status"].get("nominatedNodeName") or "<none>", "<none>",
     ]
 
 
@@ -107,10 +110,11 @@ def pod_row(t: Task, now: float | None = None) -> tuple[list[Any], dict[str, Any
     running = t.status is TaskStatus.RUNNING
     metadata = objects.pod_metadata(t)
     return [
-        metadata["name"], f"{total if running else 0}/{total}", _TASK_STATUS[t.status],
+        metadata["name"], f"{total if running else 0}/{total}",
+        objects.PREEMPTED_REASON if objects.preempted(t) else _TASK_STATUS[t.status],
         total * max(t.attempts - 1, 0) if t.status is not TaskStatus.PENDING else 0,
         age(t.created_at, now), (objects.pod_ip(t) if t.node else None) or "<none>",
-        t.node or "<none>", "<none>", "<none>",
+        t.node or "<none>", t.nominated_node or "<none>", "<none>",
     ], metadata
 
 
@@ -165,6 +169,11 @@ def _event_row(e: dict[str, Any], now: float | None = None) -> list[Any]:
 def _configmap_row(cm: dict[str, Any], now: float | None = None) -> list[Any]:
     return [cm["metadata"]["name"], len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
             age(cm["metadata"].get("creationTimestamp"), now)]
+
+
+def _priority_class_row(pc: dict[str, Any], now: float | None = None) -> list[Any]:
+    return [pc["metadata"]["name"], pc["value"], bool(pc.get("globalDefault")),
+            age(pc["metadata"].get("creationTimestamp"), now), pc.get("preemptionPolicy", "")]
 
 
 def _namespace_row(ns: dict[str, Any], now: float | None = None) -> list[Any]:
@@ -234,6 +243,13 @@ COLUMNS: dict[str, tuple[list[Column], Callable[[dict[str, Any]], list[Any]]]] =
         ("Data", "integer", 0, "How many keys it holds."),
         ("Age", "string", 0, "Time since the config map was created."),
     ], _configmap_row),
+    "priorityclasses": ([
+        _NAME,
+        ("Value", "integer", 0, "The priority of the pods of this class."),
+        ("Global-Default", "boolean", 0, "Whether pods without a class take this one's priority."),
+        ("Age", "string", 0, "Time since the priority class was created."),
+        ("PreemptionPolicy", "string", 1, "Whether its pods may preempt pods of lower priority."),
+    ], _priority_class_row),
     "namespaces": ([
         _NAME,
         ("Status", "string", 0, "The status of the namespace."),

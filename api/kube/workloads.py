@@ -2,8 +2,10 @@
 Deployment manifests read into our specs. Pure functions.
 
 A **Deployment** is a native deployment: ``spec.replicas`` is ``replicas``;
-the pod template's containers' requests, ``nodeSelector`` and the two
-annotations of :mod:`api.kube.objects` make the task template, and the pod
+the pod template's containers' requests, ``nodeSelector``, labels, node
+affinity, tolerations, placement constraints and the two annotations of
+:mod:`api.kube.objects` make the task template (its priority is resolved by
+the resource, :mod:`api.kube.apps`), and the pod
 template itself goes to every replica (so its pods carry its labels, and
 changing an image rolls the deployment out like any template change). Its
 status is counted from its tasks: ``replicas`` (live ones),
@@ -26,8 +28,9 @@ from typing import Any
 from actors.domain import namespaces
 from actors.domain.errors import ValidationError
 from actors.domain.models import Deployment, Resources, Task, TaskStatus, TaskTemplate
-from api.kube import objects
+from api.kube import objects, placement
 from api.kube.selectors import SelectorError, label_selector
+from api.native.validation import labels as valid_labels
 
 DEFAULT_REPLICAS = 1
 
@@ -58,11 +61,11 @@ def pod_template(d: Deployment) -> dict[str, Any]:
                                             "resources": objects.container_resources(t.resources)}]}
     if t.node_selector:
         spec["nodeSelector"] = dict(t.node_selector)
-    if t.node_affinity:
-        spec["affinity"] = objects.affinity_manifest(t.node_affinity)
+    spec.update(placement.placement_manifest(t.node_affinity, t.constraints))
     if t.tolerations:
         spec["tolerations"] = objects.tolerations_manifest(t.tolerations)
-    return {"metadata": {"labels": {"app": namespaces.name_of(d.id)}, "annotations": annotations}, "spec": spec}
+    labels = {"app": namespaces.name_of(d.id), **t.labels}
+    return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
 
 
 def _condition(kind: str, true: bool, reason: str, message: str, since: str | None) -> dict[str, Any]:
@@ -187,7 +190,7 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
     pod_spec = template.get("spec")
     if not isinstance(metadata, dict) or not isinstance(pod_spec, dict):
         raise ValidationError("spec.template.spec", "Required value")
-    labels = metadata.get("labels") or {}
+    labels = valid_labels(metadata.get("labels") or {}, "spec.template.metadata.labels")
     selector = spec.get("selector")
     if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
         raise ValidationError("spec.selector", "Required value")
@@ -198,6 +201,8 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
         cpu, memory, gpu = objects.requests_of(pod_spec)
         node_affinity = objects.node_affinity_of(pod_spec)
         tolerations = objects.tolerations_of(pod_spec)
+        constraints = placement.constraints_of(pod_spec)
+        placement.priority_fields_of(pod_spec)  # checked here; resolved by the caller (api.kube.priorityclasses)
     except ValidationError as exc:
         raise ValidationError(f"spec.template.{exc.field}", exc.message) from None
     annotations = metadata.get("annotations") or {}
@@ -212,7 +217,8 @@ def template_of(spec: Mapping[str, Any]) -> TaskTemplate:
     kept = {"metadata": {k: v for k, v in metadata.items() if k not in objects.SERVER_METADATA and k != "name"},
             "spec": {k: v for k, v in pod_spec.items() if k != "nodeName"}}
     return TaskTemplate(resources=Resources(cpu, memory, gpu), node_selector=dict(node_selector), duration=duration,
-                        outcome=outcome, manifest=kept, node_affinity=node_affinity, tolerations=tolerations)
+                        outcome=outcome, manifest=kept, node_affinity=node_affinity, tolerations=tolerations,
+                        labels=labels, constraints=constraints)
 
 
 def _selects(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:

@@ -1,7 +1,9 @@
 """Records to JSON-ready dicts: snake_case keys, RFC 3339 UTC times,
 cpu in millicores and memory in MiB as integers, GPU in GPUs (``0.5``,
 ``2``; a node's capacity in whole devices), present only where there is GPU
-(so records without show as they always have)."""
+(so records without show as they always have). A task's and a template's
+placement constraints show only when set, as
+:meth:`actors.domain.constraints.Constraints.to_json` gives them."""
 
 from __future__ import annotations
 
@@ -90,12 +92,17 @@ def task(t: Task) -> dict[str, Any]:
         "finished_at": rfc3339(t.finished_at),
         "owner": namespaces.name_of(t.owner) if t.owner is not None else None,
         "template_hash": t.template_hash,
+        "labels": dict(t.labels),
+        "priority": t.priority,
+        "preemption_policy": t.preemption_policy,
+        "nominated_node": t.nominated_node,
         "version": t.version,
     } | _task_extras(t)
 
 
 def _task_extras(t: Task) -> dict[str, Any]:
-    """What only some tasks have: node affinity, the GPU devices held."""
+    """What only some tasks have: node affinity, the GPU devices held,
+    tolerations, placement constraints."""
     extras: dict[str, Any] = {}
     if t.node_affinity:
         extras["node_affinity"] = affinity(t.node_affinity)
@@ -103,6 +110,8 @@ def _task_extras(t: Task) -> dict[str, Any]:
         extras["gpu_devices"] = list(t.gpu_devices)
     if t.tolerations:
         extras["tolerations"] = tolerations(t.tolerations)
+    if t.constraints:
+        extras.update(t.constraints.to_json())
     return extras
 
 
@@ -130,11 +139,16 @@ def template(t: TaskTemplate) -> dict[str, Any]:
         "node_selector": dict(t.node_selector),
         "duration": t.duration,
         "outcome": t.outcome.value,
+        "labels": dict(t.labels),
+        "priority": t.priority,
+        "preemption_policy": t.preemption_policy,
     }
     if t.node_affinity:
         shown["node_affinity"] = affinity(t.node_affinity)
     if t.tolerations:
         shown["tolerations"] = tolerations(t.tolerations)
+    if t.constraints:
+        shown.update(t.constraints.to_json())
     return shown
 
 

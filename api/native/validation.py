@@ -13,6 +13,19 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from actors.domain import affinity, taints
+from actors.domain.constraints import (
+    Constraints,
+    LabelSelector,
+    PodAffinityTerm,
+    Preference,
+    SpreadConstraint,
+    check_max_skew,
+    check_preemption_policy,
+    check_priority,
+    check_selector_requirement,
+    check_weight,
+    check_when_unsatisfiable,
+)
 from actors.domain.errors import ValidationError
 from actors.domain.models import (
     DEFAULT_CAPACITY,
@@ -40,10 +53,15 @@ MAX_NAME = 253
 MAX_DURATION = 10 * 365 * 24 * 3600.0  # seconds: ten years
 MAX_REPLICAS = 10_000
 MAX_BATCH = 1000  # tasks in one POST /tasks
-TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations")
+TEMPLATE_FIELDS = ("resources", "node_selector", "duration", "outcome", "node_affinity", "tolerations", "labels",
+                   "priority", "preemption_policy", "preferred_node_affinity", "pod_affinity", "pod_anti_affinity",
+                   "topology_spread")
 MAX_TAINTS = 32  # taints of a node, tolerations of a task
-MAX_TERMS = 8  # node affinity terms, and expressions in a term
-MAX_VALUES = 16  # values of one expression
+MAX_TERMS = 8  # node affinity terms, expressions in a term or a selector, pod affinity terms, spread constraints
+MAX_VALUES = 16  # values of one expression, namespaces of a pod affinity term
+MAX_SKEW = 2**31 - 1  # Kubernetes' int32
+POD_TERM_FIELDS = ("label_selector", "topology_key", "namespaces", "weight")
+SPREAD_FIELDS = ("max_skew", "topology_key", "when_unsatisfiable", "label_selector")
 
 
 def valid_id(value: object, field: str = "id") -> str:
@@ -139,27 +157,28 @@ def node_affinity(value: object, field: str = "node_affinity") -> affinity.Affin
     if not isinstance(value, list) or len(value) > MAX_TERMS:
         raise ValidationError(field, f"must be a list of at most {MAX_TERMS} terms, each a list of "
                               "{\"key\", \"operator\", \"values\"} expressions")
-    terms = []
-    for i, term in enumerate(value):
-        where = f"{field}[{i}]"
-        if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
-            raise ValidationError(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
-        requirements = []
-        for j, expression in enumerate(term):
-            at = f"{where}[{j}]"
-            expression = _object(expression, at)
-            _only(expression, ("key", "operator", "values"), f"{at}.")
-            key = expression.get("key")
-            if not isinstance(key, str):
-                raise ValidationError(f"{at}.key", "is required: a label key")
-            labels({key: ""}, f"{at}.key")
-            values = expression.get("values", [])
-            if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
-                    isinstance(v, str) and len(v) <= 63 for v in values):
-                raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
-            requirements.append(affinity.requirement(key, expression.get("operator"), values, at))
-        terms.append(tuple(requirements))
-    return tuple(terms)
+    return tuple(_node_term(term, f"{field}[{i}]") for i, term in enumerate(value))
+
+
+def _node_term(term: object, where: str) -> affinity.Term:
+    """A node affinity term: 1 to MAX_TERMS expressions over a node's labels."""
+    if not isinstance(term, list) or not term or len(term) > MAX_TERMS:
+        raise ValidationError(where, f"a term is a list of 1 to {MAX_TERMS} expressions")
+    requirements = []
+    for j, expression in enumerate(term):
+        at = f"{where}[{j}]"
+        expression = _object(expression, at)
+        _only(expression, ("key", "operator", "values"), f"{at}.")
+        key = expression.get("key")
+        if not isinstance(key, str):
+            raise ValidationError(f"{at}.key", "is required: a label key")
+        labels({key: ""}, f"{at}.key")
+        values = expression.get("values", [])
+        if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                isinstance(v, str) and len(v) <= 63 for v in values):
+            raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} strings")
+        requirements.append(affinity.requirement(key, expression.get("operator"), values, at))
+    return tuple(requirements)
 
 
 def _items(value: object, field: str, most: int, what: str,
@@ -207,6 +226,123 @@ def task_tolerations(value: object, field: str = "tolerations") -> tuple[taints.
             key, str(item.get("operator", "Equal")), val, str(item.get("effect", "")),
             None if seconds is None else float(seconds)), at))
     return tuple(found)
+
+
+def label_key(value: object, field: str) -> str:
+    """A label key (``[prefix/]name``) that is a field of its own, such as
+    a topology key."""
+    if not isinstance(value, str) or not value:
+        raise ValidationError(field, "is required: a label key")
+    try:
+        labels({value: ""}, field)
+    except ValidationError as exc:
+        raise ValidationError(field, exc.message) from None
+    return value
+
+
+def label_value(value: object, field: str) -> str:
+    """A label value that is a field of its own, such as a selector's."""
+    if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
+        raise ValidationError(field, "label values are strings of at most 63 letters, digits, '-', '_' or '.', "
+                              "starting and ending with a letter or digit (or empty)")
+    return value
+
+
+def preferred_node_affinity(value: object, field: str = "preferred_node_affinity") -> tuple[Preference, ...]:
+    """``[{"weight": 1-100, "preference": [expression, ...]}]``: a preference
+    is a term of :func:`node_affinity`; a node matching it scores its weight."""
+    found = []
+    for at, item in _items(value, field, MAX_TERMS, "weighted preferences", ("weight", "preference")):
+        weight = check_weight(item.get("weight"), f"{at}.weight")
+        found.append((weight, _node_term(item.get("preference"), f"{at}.preference")))
+    return tuple(found)
+
+
+def label_selector(value: object, field: str) -> LabelSelector:
+    """``{"match_labels": {...}, "match_expressions": [{"key", "operator",
+    "values"}]}`` over tasks' labels: operators In, NotIn, Exists,
+    DoesNotExist (see :mod:`actors.domain.constraints`)."""
+    mapping = _object(value, field)
+    _only(mapping, ("match_labels", "match_expressions"), f"{field}.")
+    match = labels(mapping["match_labels"], f"{field}.match_labels") if "match_labels" in mapping else {}
+    expressions = []
+    for at, item in _items(mapping.get("match_expressions", []), f"{field}.match_expressions", MAX_TERMS,
+                           "expressions", ("key", "operator", "values")):
+        key = label_key(item.get("key"), f"{at}.key")
+        values = item.get("values", [])
+        if not isinstance(values, list) or len(values) > MAX_VALUES or not all(
+                isinstance(v, str) and _LABEL_VALUE.fullmatch(v) for v in values):
+            raise ValidationError(f"{at}.values", f"must be a list of at most {MAX_VALUES} label values")
+        expressions.append(check_selector_requirement(
+            affinity.Requirement(key, str(item.get("operator")), tuple(values)), at))
+    return LabelSelector(tuple(sorted(match.items())), tuple(expressions))
+
+
+def _required_selector(item: Mapping[str, Any], field: str) -> LabelSelector:
+    if "label_selector" not in item:
+        raise ValidationError(field, "is required: a label selector ({} selects every task with labels)")
+    return label_selector(item["label_selector"], field)
+
+
+def _pod_term(item: Mapping[str, Any], at: str, preferred: bool) -> PodAffinityTerm:
+    """One term of ``pod_affinity`` or ``pod_anti_affinity``: a weight of 1
+    to 100 in a preferred term, none in a required one."""
+    weight = 0
+    if preferred:
+        weight = check_weight(item.get("weight"), f"{at}.weight")
+    elif "weight" in item:
+        raise ValidationError(f"{at}.weight", "is only for preferred terms")
+    selector = _required_selector(item, f"{at}.label_selector")
+    key = label_key(item.get("topology_key"), f"{at}.topology_key")
+    found = item.get("namespaces", [])
+    if not isinstance(found, list) or len(found) > MAX_VALUES:
+        raise ValidationError(f"{at}.namespaces", f"must be a list of at most {MAX_VALUES} namespaces")
+    for i, namespace in enumerate(found):
+        valid_id(namespace, f"{at}.namespaces[{i}]")
+    return PodAffinityTerm(selector, key, tuple(found), weight)
+
+
+def pod_affinity(value: object, field: str) -> tuple[tuple[PodAffinityTerm, ...], tuple[PodAffinityTerm, ...]]:
+    """``{"required": [term, ...], "preferred": [term, ...]}`` (both
+    optional), as ``(required, preferred)``."""
+    mapping = _object(value, field)
+    _only(mapping, ("required", "preferred"), f"{field}.")
+    required = tuple(_pod_term(item, at, False) for at, item in _items(
+        mapping.get("required", []), f"{field}.required", MAX_TERMS, "terms", POD_TERM_FIELDS))
+    preferred = tuple(_pod_term(item, at, True) for at, item in _items(
+        mapping.get("preferred", []), f"{field}.preferred", MAX_TERMS, "terms", POD_TERM_FIELDS))
+    return required, preferred
+
+
+def max_skew(value: object, field: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SKEW:
+        raise ValidationError(field, f"must be at most {MAX_SKEW}")
+    return check_max_skew(value, field)
+
+
+def topology_spread(value: object, field: str = "topology_spread") -> tuple[SpreadConstraint, ...]:
+    """``[{"max_skew", "topology_key", "when_unsatisfiable", "label_selector"}]``."""
+    found = []
+    for at, item in _items(value, field, MAX_TERMS, "constraints", SPREAD_FIELDS):
+        skew = max_skew(item.get("max_skew"), f"{at}.max_skew")
+        key = label_key(item.get("topology_key"), f"{at}.topology_key")
+        when = check_when_unsatisfiable(item.get("when_unsatisfiable", "DoNotSchedule"), f"{at}.when_unsatisfiable")
+        found.append(SpreadConstraint(skew, key, when, _required_selector(item, f"{at}.label_selector")))
+    return tuple(found)
+
+
+def constraints(body: Mapping[str, Any], where: str = "") -> Constraints:
+    """The placement constraints of a task or template body, read in the
+    order of TEMPLATE_FIELDS (``where`` prefixes the field names in errors)."""
+    preferences = preferred_node_affinity(body["preferred_node_affinity"], f"{where}preferred_node_affinity") \
+        if "preferred_node_affinity" in body else ()
+    required, preferred = pod_affinity(body["pod_affinity"], f"{where}pod_affinity") \
+        if "pod_affinity" in body else ((), ())
+    anti, preferred_anti = pod_affinity(body["pod_anti_affinity"], f"{where}pod_anti_affinity") \
+        if "pod_anti_affinity" in body else ((), ())
+    spread = topology_spread(body["topology_spread"], f"{where}topology_spread") if "topology_spread" in body else ()
+    return Constraints(preferred_node_affinity=preferences, affinity=required, preferred_affinity=preferred,
+                       anti_affinity=anti, preferred_anti_affinity=preferred_anti, topology_spread=spread)
 
 
 def node_spec(body: Mapping[str, Any]) -> NodeSpec:
@@ -269,6 +405,10 @@ def task_spec(body: Mapping[str, Any]) -> TaskSpec:
         outcome=template.outcome,
         node_affinity=template.node_affinity,
         tolerations=template.tolerations,
+        labels=template.labels,
+        constraints=template.constraints,
+        priority=template.priority,
+        preemption_policy=template.preemption_policy,
     )
 
 
@@ -308,6 +448,11 @@ def _template_fields(body: Mapping[str, Any], where: str) -> TaskTemplate:
         if body.get("node_affinity") is not None else (),
         tolerations=task_tolerations(body["tolerations"], f"{where}tolerations")
         if body.get("tolerations") is not None else (),
+        labels=labels(body["labels"], f"{where}labels") if "labels" in body else {},
+        priority=check_priority(body["priority"], f"{where}priority") if "priority" in body else 0,
+        preemption_policy=check_preemption_policy(body["preemption_policy"], f"{where}preemption_policy")
+        if "preemption_policy" in body else "PreemptLowerPriority",
+        constraints=constraints(body, where),
     )
 
 

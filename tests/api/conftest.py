@@ -28,6 +28,7 @@ NODE_FIELDS = {
 TASK_FIELDS = {
     "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
     "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "owner", "template_hash", "namespace",
+    "labels", "priority", "preemption_policy", "nominated_node",
 }
 DEPLOYMENT_FIELDS = {"id", "replicas", "ready", "available", "template", "template_hash", "created_at", "namespace"}
 # Not in the spec's field lists: the record version behind ETag / If-Match

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.native.events import KINDS
-from api.native.validation import MAX_DURATION, MAX_LABELS, MAX_NAME
+from actors.domain.constraints import MAX_PRIORITY, MAX_WEIGHT, MIN_PRIORITY, MIN_WEIGHT, PREEMPTION_POLICIES, \
+    WHEN_UNSATISFIABLE
+from api.native.validation import MAX_DURATION, MAX_LABELS, MAX_NAME, MAX_SKEW, MAX_TERMS, MAX_VALUES
 from api.quantity import MAX_CPU, MAX_MEMORY
 
 # The rules of api/native/validation.py and api/quantity.py as JSON Schema patterns.
@@ -42,6 +44,38 @@ def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | No
     if headers:
         answer["headers"] = headers
     return answer
+
+
+def _weight() -> dict[str, Any]:
+    return {"type": "integer", "minimum": MIN_WEIGHT, "maximum": MAX_WEIGHT}
+
+
+def _pod_term(weighted: bool) -> dict[str, Any]:
+    """A pod affinity term: a weight in a preferred term, none in a required one."""
+    properties: dict[str, Any] = {
+        "label_selector": _ref("LabelSelector"),
+        "topology_key": {"type": "string", "pattern": LABEL_KEY_PATTERN},
+        "namespaces": {"type": "array", "maxItems": MAX_VALUES, "items": {"type": "string", "pattern": ID_PATTERN}},
+    }
+    required = ["label_selector", "topology_key"]
+    if weighted:
+        properties["weight"] = _weight()
+        required.append("weight")
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
+
+
+def _scheduling_input() -> dict[str, Any]:
+    """The fields of a task and a template that say how it is placed among others."""
+    return {
+        "labels": {**_ref("Labels"), "description": "What other tasks' affinity terms and spread constraints "
+                   "select it by."},
+        "priority": _ref("Priority"),
+        "preemption_policy": _ref("PreemptionPolicy"),
+        "preferred_node_affinity": _ref("PreferredNodeAffinity"),
+        "pod_affinity": _ref("PodAffinity"),
+        "pod_anti_affinity": _ref("PodAffinity"),
+        "topology_spread": _ref("TopologySpread"),
+    }
 
 
 def components() -> dict[str, Any]:
@@ -185,24 +219,78 @@ def _schemas() -> dict[str, Any]:
                     "toleration_seconds": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION}}},
             ]},
         },
+        "NodeSelectorExpression": {"oneOf": [
+            {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
+             "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["In", "NotIn"]},
+                            "values": {"type": "array", "minItems": 1, "maxItems": MAX_VALUES,
+                                       "items": {"type": "string", "maxLength": 63}}}},
+            {"type": "object", "required": ["key", "operator"], "additionalProperties": False,
+             "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Exists", "DoesNotExist"]},
+                            "values": {"type": "array", "maxItems": 0}}},
+            {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
+             "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Gt", "Lt"]},
+                            "values": {"type": "array", "minItems": 1, "maxItems": 1,
+                                       "items": {"type": "string", "pattern": "^-?[0-9]{1,18}$"}}}},
+        ]},
         "NodeAffinity": {
             "type": "array",
             "description": "Required node affinity: terms (ORed) of expressions (ANDed), with Kubernetes' operators.",
-            "maxItems": 8,
-            "items": {"type": "array", "minItems": 1, "maxItems": 8, "items": {"oneOf": [
-                {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
-                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["In", "NotIn"]},
-                                "values": {"type": "array", "minItems": 1, "maxItems": 16,
-                                           "items": {"type": "string", "maxLength": 63}}}},
-                {"type": "object", "required": ["key", "operator"], "additionalProperties": False,
-                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Exists", "DoesNotExist"]},
-                                "values": {"type": "array", "maxItems": 0}}},
-                {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
-                 "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN}, "operator": {"enum": ["Gt", "Lt"]},
-                                "values": {"type": "array", "minItems": 1, "maxItems": 1,
-                                           "items": {"type": "string", "pattern": "^-?[0-9]{1,18}$"}}}},
-            ]}},
+            "maxItems": MAX_TERMS,
+            "items": {"type": "array", "minItems": 1, "maxItems": MAX_TERMS, "items": _ref("NodeSelectorExpression")},
         },
+        "PreferredNodeAffinity": {
+            "type": "array", "maxItems": MAX_TERMS,
+            "description": "Preferred node affinity: a node matching a preference (a term of node affinity) "
+            "scores its weight.",
+            "items": {"type": "object", "required": ["weight", "preference"], "additionalProperties": False,
+                      "properties": {"weight": _weight(),
+                                     "preference": {"type": "array", "minItems": 1, "maxItems": MAX_TERMS,
+                                                    "items": _ref("NodeSelectorExpression")}}},
+        },
+        "LabelSelector": {
+            "type": "object", "additionalProperties": False,
+            "description": "Selects tasks by their labels: every pair of match_labels and every expression must "
+            "hold; {} selects every task that has labels.",
+            "properties": {
+                "match_labels": _ref("Labels"),
+                "match_expressions": {"type": "array", "maxItems": MAX_TERMS, "items": {"oneOf": [
+                    {"type": "object", "required": ["key", "operator", "values"], "additionalProperties": False,
+                     "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN},
+                                    "operator": {"enum": ["In", "NotIn"]},
+                                    "values": {"type": "array", "minItems": 1, "maxItems": MAX_VALUES,
+                                               "items": {"type": "string", "pattern": LABEL_VALUE_PATTERN}}}},
+                    {"type": "object", "required": ["key", "operator"], "additionalProperties": False,
+                     "properties": {"key": {"type": "string", "pattern": LABEL_KEY_PATTERN},
+                                    "operator": {"enum": ["Exists", "DoesNotExist"]},
+                                    "values": {"type": "array", "maxItems": 0}}},
+                ]}},
+            },
+        },
+        "PodAffinity": {
+            "type": "object", "additionalProperties": False,
+            "description": "Inter-pod (anti-)affinity: run in (or out of) the same topology domain (the nodes "
+            "sharing a value of topology_key) as the tasks the selector chooses in namespaces (default: the "
+            "task's own). Required terms filter nodes, preferred ones score them by weight.",
+            "properties": {
+                "required": {"type": "array", "maxItems": MAX_TERMS, "items": _pod_term(weighted=False)},
+                "preferred": {"type": "array", "maxItems": MAX_TERMS, "items": _pod_term(weighted=True)},
+            },
+        },
+        "TopologySpread": {
+            "type": "array", "maxItems": MAX_TERMS,
+            "description": "Keep the tasks the selector chooses (in the task's namespace) within max_skew of each "
+            "other across the domains of topology_key: DoNotSchedule filters, ScheduleAnyway scores.",
+            "items": {"type": "object", "required": ["max_skew", "topology_key", "label_selector"],
+                      "additionalProperties": False, "properties": {
+                          "max_skew": {"type": "integer", "minimum": 1, "maximum": MAX_SKEW},
+                          "topology_key": {"type": "string", "pattern": LABEL_KEY_PATTERN},
+                          "when_unsatisfiable": {"enum": list(WHEN_UNSATISFIABLE), "default": "DoNotSchedule"},
+                          "label_selector": _ref("LabelSelector")}},
+        },
+        "Priority": {"type": "integer", "minimum": MIN_PRIORITY, "maximum": MAX_PRIORITY, "default": 0,
+                     "description": "Higher is placed first, and may preempt lower-priority tasks."},
+        "PreemptionPolicy": {"enum": list(PREEMPTION_POLICIES), "default": "PreemptLowerPriority",
+                             "description": "Never: the task waits for room instead of preempting."},
         "Labels": {
             "type": "object",
             "description": "Kubernetes labels: `[prefix/]name` keys, values of at most 63 characters.",
@@ -257,6 +345,7 @@ def _schemas() -> dict[str, Any]:
                 "node_selector": {**_ref("Labels"), "description": "Labels a node must have."},
                 "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
                 "tolerations": {"anyOf": [_ref("Tolerations"), {"type": "null"}]},
+                **_scheduling_input(),
                 "duration": {
                     "type": ["number", "null"],
                     "minimum": 0,
@@ -328,7 +417,7 @@ def _schemas() -> dict[str, Any]:
             "required": [
                 "id", "name", "status", "node", "resources", "node_selector", "duration", "outcome",
                 "attempts", "message", "created_at", "scheduled_at", "started_at", "finished_at", "version",
-                "owner", "template_hash", "namespace",
+                "owner", "template_hash", "namespace", "labels", "priority", "preemption_policy", "nominated_node",
             ],
             "properties": {
                 "id": {"type": "string", "pattern": ID_PATTERN},
@@ -354,6 +443,15 @@ def _schemas() -> dict[str, Any]:
                 "tolerations": _ref("Tolerations"),
                 "gpu_devices": {"type": "array", "items": {"type": "integer", "minimum": 0},
                                 "description": "The devices of its node its GPU request holds."},
+                "labels": _ref("StringMap"),
+                "priority": _ref("Priority"),
+                "preemption_policy": _ref("PreemptionPolicy"),
+                "nominated_node": {"type": ["string", "null"],
+                                   "description": "The node it preempted tasks on and waits to be bound to."},
+                "preferred_node_affinity": _ref("PreferredNodeAffinity"),
+                "pod_affinity": _ref("PodAffinity"),
+                "pod_anti_affinity": _ref("PodAffinity"),
+                "topology_spread": _ref("TopologySpread"),
             },
             "additionalProperties": False,
         },
@@ -409,7 +507,8 @@ def _deployment_schemas() -> dict[str, Any]:
             "resources": _ref("ResourcesInput"),
             "node_selector": _ref("Labels"),
             "node_affinity": {"anyOf": [_ref("NodeAffinity"), {"type": "null"}]},
-                "tolerations": {"anyOf": [_ref("Tolerations"), {"type": "null"}]},
+            "tolerations": {"anyOf": [_ref("Tolerations"), {"type": "null"}]},
+            **_scheduling_input(),
             "duration": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_DURATION},
             "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         },

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.domain import affinity, models, rollout, taints
+from actors.domain import affinity, constraints, models, rollout, taints
 from actors.domain.errors import ValidationError
 from api import quantity
 from api.client import normalize
@@ -31,11 +31,7 @@ def server(kind: str, body: dict[str, Any]) -> Any:
             return shown
         if kind == "task":
             spec = validation.task_spec(body)
-            return {"id": spec.id, "name": spec.name, "resources": serialize.resources(spec.resources),
-                    "node_selector": dict(spec.node_selector), "duration": spec.duration,
-                    "outcome": spec.outcome.value} | (
-                {"node_affinity": serialize.affinity(spec.node_affinity)} if spec.node_affinity else {}) | (
-                {"tolerations": serialize.tolerations(spec.tolerations)} if spec.tolerations else {})
+            return {"id": spec.id, "name": spec.name} | serialize.template(spec)  # a spec has a template's fields
         spec = validation.deployment_spec(body)
         return {"id": spec.id, "replicas": spec.replicas, "template": serialize.template(spec.template)}
     except ValidationError as exc:
@@ -56,6 +52,14 @@ def test_the_limits_are_the_servers():
     assert (normalize.MAX_TAINTS, normalize.EFFECTS) == (validation.MAX_TAINTS, taints.EFFECTS)
     assert (normalize.MAX_TERMS, normalize.MAX_VALUES) == (validation.MAX_TERMS, validation.MAX_VALUES)
     assert normalize.OPERATORS == affinity.OPERATORS
+    assert normalize.SELECTOR_OPERATORS == constraints.SELECTOR_OPERATORS
+    assert normalize.WHEN_UNSATISFIABLE == constraints.WHEN_UNSATISFIABLE
+    assert normalize.PREEMPTION_POLICIES == constraints.PREEMPTION_POLICIES
+    assert (normalize.MIN_WEIGHT, normalize.MAX_WEIGHT) == (constraints.MIN_WEIGHT, constraints.MAX_WEIGHT)
+    assert (normalize.MIN_PRIORITY, normalize.MAX_PRIORITY) == (constraints.MIN_PRIORITY, constraints.MAX_PRIORITY)
+    assert normalize.MAX_SKEW == validation.MAX_SKEW
+    assert (normalize.POD_TERM_FIELDS, normalize.SPREAD_FIELDS) == (validation.POD_TERM_FIELDS,
+                                                                    validation.SPREAD_FIELDS)
     assert normalize.MAX_LABELS == validation.MAX_LABELS
     assert normalize.MAX_NAME == validation.MAX_NAME
     assert normalize.MAX_DURATION == validation.MAX_DURATION
@@ -163,6 +167,72 @@ CASES = [
     ("deployment", {"id": "web", "template": []}),
     ("deployment", {"id": "web", "template": {"resources": {"memory": "-1"}}}),
     ("deployment", {"id": "web", "selector": {}}),
+    # labels, priority and placement constraints
+    ("task", {"id": "t1", "labels": {"app": "web", "example.com/tier": "front"}, "priority": 1000,
+              "preemption_policy": "Never"}),
+    ("task", {"id": "t1", "labels": {"app": "not ok"}}),
+    ("task", {"id": "t1", "labels": None}),
+    ("task", {"id": "t1", "priority": 2**31}),
+    ("task", {"id": "t1", "priority": -(2**31)}),
+    ("task", {"id": "t1", "priority": 1.0}),
+    ("task", {"id": "t1", "priority": True}),
+    ("task", {"id": "t1", "preemption_policy": "Sometimes"}),
+    ("task", {"id": "t1", "preferred_node_affinity": [
+        {"weight": 20, "preference": [{"key": "zone", "operator": "In", "values": ["a"]}]},
+        {"weight": 1, "preference": [{"key": "rank", "operator": "Gt", "values": ["3"]}]}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": []}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 0, "preference": []}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 101, "preference": [
+        {"key": "k", "operator": "Exists"}]}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 5}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 5, "preference": [
+        {"key": "k", "operator": "Near"}]}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 5, "preference": [], "extra": 1}]}),
+    ("task", {"id": "t1", "preferred_node_affinity": [{"weight": 5, "preference": [{}]}] * 9}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [
+        {"label_selector": {"match_labels": {"app": "db"}}, "topology_key": "zone"}], "preferred": [
+        {"weight": 50, "label_selector": {"match_expressions": [{"key": "app", "operator": "In", "values": ["a"]}]},
+         "topology_key": "kubernetes.io/hostname", "namespaces": ["default", "team"]}]}}),
+    ("task", {"id": "t1", "pod_affinity": {}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": []}}),
+    ("task", {"id": "t1", "pod_affinity": []}),
+    ("task", {"id": "t1", "pod_affinity": {"mandatory": []}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"weight": 5, "label_selector": {}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"preferred": [{"label_selector": {}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"label_selector": {}}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"label_selector": {}, "topology_key": ""}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"label_selector": {}, "topology_key": "bad key"}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"label_selector": {}, "topology_key": "z",
+                                                         "namespaces": ["Team"]}]}}),
+    ("task", {"id": "t1", "pod_affinity": {"required": [{"label_selector": {}, "topology_key": "z",
+                                                         "namespaces": "team"}]}}),
+    ("task", {"id": "t1", "pod_anti_affinity": {"required": [{"label_selector": {"match_expressions": [
+        {"key": "app", "operator": "Gt", "values": ["1"]}]}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_anti_affinity": {"required": [{"label_selector": {"match_expressions": [
+        {"key": "app", "operator": "Exists", "values": ["x"]}]}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_anti_affinity": {"required": [{"label_selector": {"match_expressions": [
+        {"key": "app", "operator": "In", "values": ["not ok"]}]}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_anti_affinity": {"required": [{"label_selector": {"match_labels": {"a": "b"},
+                                                                                  "labels": {}},
+                                                              "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "pod_anti_affinity": {"preferred": [{"weight": 100, "label_selector": {
+        "match_expressions": [{"key": "app", "operator": "DoesNotExist"}]}, "topology_key": "z"}]}}),
+    ("task", {"id": "t1", "topology_spread": [{"max_skew": 1, "topology_key": "zone", "label_selector": {}},
+                                             {"max_skew": 2, "topology_key": "kubernetes.io/hostname",
+                                              "when_unsatisfiable": "ScheduleAnyway",
+                                              "label_selector": {"match_labels": {"app": "web"}}}]}),
+    ("task", {"id": "t1", "topology_spread": [{"max_skew": 0, "topology_key": "zone", "label_selector": {}}]}),
+    ("task", {"id": "t1", "topology_spread": [{"max_skew": 2**31, "topology_key": "zone", "label_selector": {}}]}),
+    ("task", {"id": "t1", "topology_spread": [{"max_skew": 1, "topology_key": "zone",
+                                              "when_unsatisfiable": "Maybe", "label_selector": {}}]}),
+    ("task", {"id": "t1", "topology_spread": [{"max_skew": 1, "topology_key": "zone"}]}),
+    ("task", {"id": "t1", "topology_spread": {"max_skew": 1}}),
+    ("deployment", {"id": "web", "template": {"labels": {"app": "web"}, "priority": -5, "pod_anti_affinity": {
+        "required": [{"label_selector": {"match_labels": {"app": "web"}}, "topology_key": "zone"}]},
+        "topology_spread": [{"max_skew": 1, "topology_key": "zone", "label_selector": {}}]}}),
+    ("deployment", {"id": "web", "template": {"pod_affinity": {"preferred": [{"label_selector": {},
+                                                                              "topology_key": "zone"}]}}}),
 ]
 
 
@@ -202,8 +272,33 @@ _toleration = st.fixed_dictionaries({}, optional={
     "value": st.sampled_from(["", "v", "bad value!"]) | _json,
     "effect": st.sampled_from(["", "NoSchedule", "NoExecute", "x"]) | _json,
     "toleration_seconds": st.sampled_from([0, 30, -1, 1e20]) | _json}) | _json
+_selector_expression = st.fixed_dictionaries({}, optional={
+    "key": st.sampled_from(["app", "bad key", ""]) | _json,
+    "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Gt"]) | _json,
+    "values": st.lists(st.sampled_from(["a", "", "not ok"]), max_size=2) | _json}) | _json
+_selector = st.fixed_dictionaries({}, optional={
+    "match_labels": _labels, "match_expressions": st.lists(_selector_expression, max_size=2) | _json}) | _json
+_topology_key = st.sampled_from(["zone", "kubernetes.io/hostname", "", "bad key"]) | _json
+_weight = st.sampled_from([1, 50, 100, 0, 101, 5.0, True]) | _json
+_pod_term = st.fixed_dictionaries({}, optional={
+    "label_selector": _selector, "topology_key": _topology_key, "weight": _weight,
+    "namespaces": st.lists(st.sampled_from(["default", "team", "Bad"]), max_size=2) | _json}) | _json
+_pod_affinity = st.fixed_dictionaries({}, optional={
+    "required": st.lists(_pod_term, max_size=2) | _json, "preferred": st.lists(_pod_term, max_size=2) | _json,
+    "zzz": _json}) | _json
+_spread = st.fixed_dictionaries({}, optional={
+    "max_skew": st.sampled_from([1, 2, 0, -1, 2**31, 1.0]) | _json, "topology_key": _topology_key,
+    "when_unsatisfiable": st.sampled_from(["DoNotSchedule", "ScheduleAnyway", "x"]) | _json,
+    "label_selector": _selector}) | _json
+_preference = st.fixed_dictionaries({}, optional={
+    "weight": _weight, "preference": st.lists(_expression, max_size=2) | _json}) | _json
 _template_fields = {"resources": _resources, "node_selector": _labels, "duration": _duration, "outcome": _outcome,
-                    "node_affinity": _affinity, "tolerations": st.lists(_toleration, max_size=2) | _json}
+                    "node_affinity": _affinity, "tolerations": st.lists(_toleration, max_size=2) | _json,
+                    "labels": _labels, "priority": st.sampled_from([0, 5, -5, 2**31, 1.5, True]) | _json,
+                    "preemption_policy": st.sampled_from(["PreemptLowerPriority", "Never", "x"]) | _json,
+                    "preferred_node_affinity": st.lists(_preference, max_size=2) | _json,
+                    "pod_affinity": _pod_affinity, "pod_anti_affinity": _pod_affinity,
+                    "topology_spread": st.lists(_spread, max_size=2) | _json}
 _template = st.fixed_dictionaries({}, optional={**_template_fields, "id": _json}) | _json
 _extra = {"zzz": _json}
 

@@ -38,7 +38,8 @@ def web(client, settled):
 
 
 def test_discovery_lists_the_apps_group(client):
-    assert [g["name"] for g in client.simulate_get("/apis").json["groups"]] == ["apps", "coordination.k8s.io"]
+    assert [g["name"] for g in client.simulate_get("/apis").json["groups"]] == [
+        "apps", "coordination.k8s.io", "scheduling.k8s.io"]
     names = {r["name"] for r in client.simulate_get("/apis/apps/v1").json["resources"]}
     assert {"deployments", "deployments/scale", "deployments/status", "replicasets"} <= names
     assert client.simulate_get("/apis/apps").json["preferredVersion"]["groupVersion"] == "apps/v1"

@@ -21,7 +21,7 @@ def test_events_name_their_object_with_its_uid_type_and_source(client, settled):
     assert (scheduled["type"], scheduled["source"]["component"], scheduled["count"]) == (
         "Normal", "default-scheduler", 1)
     failed = by_reason[("big", "FailedScheduling")]
-    assert failed["type"] == "Warning" and failed["message"].startswith("0/1 nodes available")
+    assert failed["type"] == "Warning" and failed["message"].startswith("0/1 nodes are available")
     node = by_reason[("n1", "Registered")]["involvedObject"]
     assert node["kind"] == "Node" and "namespace" not in node
     one = client.simulate_get(f"/api/v1/namespaces/default/events/{scheduled['metadata']['name']}").json

@@ -54,7 +54,7 @@ def test_node_affinity_picks_the_model_and_a_pod_that_fits_nowhere_says_why(clie
     assert client.simulate_get(f"{PODS}/a").json["spec"]["nodeName"] == "v100"
     waiting = client.simulate_get(f"{PODS}/b").json["status"]["conditions"][0]
     assert waiting["reason"] == "Unschedulable"
-    assert waiting["message"] == "0/2 nodes available: 1 didn't match node affinity, 1 insufficient gpu"
+    assert waiting["message"] == "0/2 nodes are available: 1 Insufficient nvidia.com/gpu, 1 node(s) didn't match Pod's node affinity/selector."
     assert client.simulate_get("/tasks/b").json["node_affinity"] == [
         [{"key": MODEL, "operator": "In", "values": ["V100"]}]]
 

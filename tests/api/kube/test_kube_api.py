@@ -113,7 +113,7 @@ def test_a_pod_that_fits_nowhere_says_why_in_pod_scheduled(client, settled):
     pod = client.simulate_get("/api/v1/namespaces/default/pods/big").json
     (scheduled,) = pod["status"]["conditions"]
     assert scheduled["status"] == "False" and scheduled["reason"] == "Unschedulable"
-    assert scheduled["message"].startswith("0/1 nodes available")
+    assert scheduled["message"].startswith("0/1 nodes are available")
 
 
 def test_deleting_a_pod_deletes_the_task(client):

@@ -41,7 +41,7 @@ def test_a_node_label_wins_over_the_well_known_default():
 
 
 def test_a_pending_pod_has_only_pod_scheduled_and_no_ip():
-    pod = objects.pod(make_task("t1", message="0/1 nodes available: 1 insufficient cpu"))
+    pod = objects.pod(make_task("t1", message="0/1 nodes are available: 1 Insufficient cpu."))
     assert [c["type"] for c in pod["status"]["conditions"]] == ["PodScheduled"]
     assert "podIP" not in pod["status"] and "containerStatuses" not in pod["status"]
     assert tables.COLUMNS["pods"][1](pod)[:3] == ["t1", "0/1", "Pending"]

@@ -59,7 +59,7 @@ def test_create_answers_201_with_defaults(client):
         "id": "web",
         "replicas": 1,
         "template": {"resources": {"cpu": 0, "memory": 0}, "node_selector": {}, "duration": None,
-                     "outcome": "succeeded"},
+                     "outcome": "succeeded", "labels": {}, "priority": 0, "preemption_policy": "PreemptLowerPriority"},
     }
     assert HASH.fullmatch(deployment["template_hash"])
     assert deployment["created_at"].endswith("Z")

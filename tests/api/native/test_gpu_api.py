@@ -27,7 +27,7 @@ def test_shares_fill_a_device_before_whole_gpus_take_free_ones(client, settled):
     assert (shown["half"]["gpu_devices"], shown["quarter"]["gpu_devices"], shown["whole"]["gpu_devices"]) == (
         [0], [0], [1])
     assert shown["two"]["status"] == "pending"
-    assert shown["two"]["message"] == "0/1 nodes available: 1 insufficient gpu"
+    assert shown["two"]["message"] == "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
     node = client.simulate_get("/nodes/g").json
     assert node["allocated"]["gpu"] == 1.75 and node["gpu_allocation"] == [0.75, 1]
     assert client.simulate_delete("/tasks/whole").status_code == 204
@@ -44,7 +44,7 @@ def test_node_affinity_chooses_the_gpu_model_and_counts_the_nodes_that_did_not_m
     settled()
     assert client.simulate_get("/tasks/train").json["node"] == "v100"
     assert client.simulate_get("/tasks/again").json["message"] == (
-        "0/2 nodes available: 1 didn't match node affinity, 1 insufficient gpu")
+        "0/2 nodes are available: 1 Insufficient nvidia.com/gpu, 1 node(s) didn't match Pod's node affinity/selector.")
 
 
 def test_a_deployments_replicas_carry_its_gpu_and_affinity(client, settled):

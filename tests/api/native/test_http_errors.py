@@ -178,7 +178,7 @@ RULE_BREAKERS = [
     ("POST", "/tasks", {"node_affinity": [[{"key": "rank", "operator": "Gt", "values": ["x"]}]]},
      "node_affinity[0][0].values"),
     ("POST", "/nodes", {"id": "n2", "healthy": False}, "healthy"),
-    ("POST", "/tasks", {"priority": 1}, "priority"),
+    ("POST", "/tasks", {"importance": 1}, "importance"),
     ("POST", "/tasks", {"resources": {"disk": 1}}, "resources.disk"),
     ("POST", "/tasks", {"status": "running"}, "status"),
     ("POST", "/tasks", {"node": "n1"}, "node"),
@@ -501,7 +501,7 @@ def test_healthy_true_and_false_still_filter(client, seeded, value, expected):
 
 BAD_BATCHES = [
     pytest.param([{}, {"resources": {"cpu": "lots"}}], "[1].resources.cpu", "quantity", id="bad-item-1"),
-    pytest.param([{}] * 7 + [{"priority": 1}], "[7].priority", "unknown field", id="unknown-field-item-7"),
+    pytest.param([{}] * 7 + [{"importance": 1}], "[7].importance", "unknown field", id="unknown-field-item-7"),
     pytest.param([{"id": "A"}], "[0].id", "not a valid id", id="bad-id-item-0"),
     pytest.param([{}, {}, {"duration": -1}], "[2].duration", "between", id="bad-duration-item-2"),
     pytest.param([{"id": "x1"}, {"id": "x2"}, {"id": "x1"}], "[2].id", "item [0]", id="same-id-twice"),

@@ -293,7 +293,7 @@ def test_deleting_a_node_puts_its_tasks_back_to_pending(client, settled):
     assert requeued["status"] == "pending"
     assert requeued["node"] is None
     assert get_task(client, "t1")["status"] == "pending"
-    assert get_task(client, "t1")["message"].startswith("0/0 nodes available")
+    assert get_task(client, "t1")["message"].startswith("0/0 nodes are available")
 
 
 def test_tasks_of_a_deleted_node_are_placed_on_another(client, settled):
@@ -357,7 +357,7 @@ def test_an_unhealthy_node_gets_no_work_until_set_healthy_again(client, settled)
     client.simulate_put("/nodes/n1", json={"healthy": True})
     settled()
 
-    assert (waiting["status"], waiting["message"]) == ("pending", "0/1 nodes available: 1 unhealthy")
+    assert (waiting["status"], waiting["message"]) == ("pending", "0/1 nodes are available: 1 node(s) were not ready.")
     assert get_task(client, "t1")["node"] == "n1"
 
 
@@ -375,7 +375,7 @@ def test_cordon_keeps_running_tasks_and_turns_new_ones_away(client, settled):
     old, new = get_task(client, "old"), get_task(client, "new")
     assert (old["status"], old["node"]) == ("running", "n1")
     assert (new["status"], new["node"]) == ("pending", None)
-    assert new["message"] == "0/1 nodes available: 1 unschedulable"
+    assert new["message"] == "0/1 nodes are available: 1 node(s) were unschedulable."
 
 
 def test_uncordon_lets_waiting_tasks_in(client, settled):

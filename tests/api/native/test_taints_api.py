@@ -13,7 +13,7 @@ def test_a_tainted_node_refuses_a_task_until_it_tolerates_the_taint(client, sett
     client.simulate_post("/tasks", json={"id": "tolerant", "tolerations": [{"key": "dedicated", "value": "gpu"}]})
     settled()
     assert client.simulate_get("/tasks/plain").json["message"] == (
-        "0/1 nodes available: 1 had untolerated taint {dedicated: gpu}")
+        "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}.")
     tolerant = client.simulate_get("/tasks/tolerant").json
     assert tolerant["node"] == "g" and tolerant["tolerations"] == [
         {"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": ""}]

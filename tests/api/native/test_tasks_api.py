@@ -283,19 +283,19 @@ def test_a_task_with_a_duration_ends_in_its_outcome(client, settled, clock, cont
 @pytest.mark.parametrize(
     ("nodes", "resources", "message"),
     [
-        ([("n1", {"cpu": 1000}, {})], {"cpu": 2000}, "0/1 nodes available: 1 insufficient cpu"),
-        ([("n1", {"memory": 512}, {})], {"memory": "1Gi"}, "0/1 nodes available: 1 insufficient memory"),
+        ([("n1", {"cpu": 1000}, {})], {"cpu": 2000}, "0/1 nodes are available: 1 Insufficient cpu."),
+        ([("n1", {"memory": 512}, {})], {"memory": "1Gi"}, "0/1 nodes are available: 1 Insufficient memory."),
         (
             [("n1", {"cpu": 1000}, {}), ("n2", {"cpu": 1000}, {}), ("n3", {}, {"healthy": False})],
             {"cpu": "1.5"},
-            "0/3 nodes available: 2 insufficient cpu, 1 unhealthy",
+            "0/3 nodes are available: 1 node(s) were not ready, 2 Insufficient cpu.",
         ),
         (
             [("n1", {}, {"schedulable": False}), ("n2", {}, {"healthy": False})],
             {},
-            "0/2 nodes available: 1 unhealthy, 1 unschedulable",
+            "0/2 nodes are available: 1 node(s) were not ready, 1 node(s) were unschedulable.",
         ),
-        ([], {}, "0/0 nodes available: no nodes registered"),
+        ([], {}, "0/0 nodes are available: no nodes registered."),
     ],
 )
 def test_a_task_that_fits_nowhere_stays_pending_with_the_reasons(client, settled, nodes, resources, message):
@@ -320,7 +320,7 @@ def test_a_selector_that_no_node_matches_keeps_the_task_pending(client, settled)
 
     task = get_task(client, "t1")
     assert task["status"] == "pending"
-    assert task["message"].startswith("0/1 nodes available: 1 ")
+    assert task["message"].startswith("0/1 nodes are available: 1 ")
 
 
 # -- PUT /tasks/{id}: status reports --------------------------------------------------------
@@ -444,7 +444,7 @@ def test_deleting_a_task_lets_a_waiting_one_be_placed(client, settled):
     post_task(client, id="t1", resources={"cpu": 1000})
     post_task(client, id="t2", resources={"cpu": 1000})
     settled()
-    assert get_task(client, "t2")["message"] == "0/1 nodes available: 1 insufficient cpu"
+    assert get_task(client, "t2")["message"] == "0/1 nodes are available: 1 Insufficient cpu."
 
     client.simulate_delete("/tasks/t1")
     settled()
