@@ -73,7 +73,7 @@ def test_a_task_too_big_for_any_node_stays_pending_with_reasons(cluster):
     cluster.wait_until(lambda: cluster.task(task_id)["message"] != "")
     task = cluster.task(task_id)
     assert task["status"] == "pending"
-    assert task["message"] == "0/2 nodes available: 2 insufficient cpu, 2 insufficient memory"
+    assert task["message"] == "0/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory."
 
 
 def test_binpack_fills_one_node_first(cluster_factory):

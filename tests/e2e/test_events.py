@@ -38,7 +38,7 @@ def test_a_scripted_scenario_tells_its_story(cluster):
     events = cluster.get("/events").json()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     failed = next(e for e in events if e["reason"] == "FailedScheduling")
-    assert failed["message"] == "0/1 nodes available: 1 insufficient cpu"
+    assert failed["message"] == "0/1 nodes are available: 1 Insufficient cpu."
     assert failed["kind"] == "task" and failed["time"].endswith("Z")
 
 

@@ -264,7 +264,7 @@ def test_kubectl_taint_keeps_pods_off_until_they_tolerate(cluster, kubectl):
     assert cluster.get("/nodes/n1").json()["taints"] == [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]
     kubectl("apply", "-f", "-", stdin=POD)
     cluster.wait_until(lambda: cluster.task("api")["message"] != "")
-    assert cluster.task("api")["message"] == "0/1 nodes available: 1 had untolerated taint {dedicated: gpu}"
+    assert cluster.task("api")["message"] == "0/1 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}."
     tolerant = POD.replace("name: api", "name: tolerant").replace("spec:\n", "spec:\n  tolerations:\n  - {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}\n", 1)
     kubectl("apply", "-f", "-", stdin=tolerant)
     kubectl("wait", "--for=condition=Ready", "pod/tolerant", "--timeout=30s")
