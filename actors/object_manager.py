@@ -13,8 +13,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pykka
-
 from actors.quiescence import CountedActor
 
 from actors.domain.models import Object

@@ -192,6 +192,23 @@ class Constraints:
 NO_CONSTRAINTS = Constraints()
 
 
+def scheduling_fields(record: Any) -> dict[str, Any]:
+    """A task's or template's ``labels``, ``constraints``, ``priority`` and
+    ``preemption_policy`` as plain data, each only when not the default:
+    what the store keeps and the template hash covers (records without them
+    stay as they were)."""
+    found: dict[str, Any] = {}
+    if record.labels:
+        found["labels"] = dict(record.labels)
+    if record.constraints:
+        found["constraints"] = record.constraints.to_json()
+    if record.priority:
+        found["priority"] = record.priority
+    if record.preemption_policy != "PreemptLowerPriority":
+        found["preemption_policy"] = record.preemption_policy
+    return found
+
+
 # -- checks, shared by both APIs (the field names are the caller's) ---------
 
 

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from actors.domain import affinity, taints
+from actors.domain import affinity, constraints, taints
 from actors.domain.models import Deployment, Task, TaskStatus, TaskTemplate
 from actors.scheduling.rules import fits_nowhere
 
@@ -87,14 +87,7 @@ def template_hash(template: TaskTemplate) -> str:
         fields["node_affinity"] = affinity.to_lists(template.node_affinity)
     if template.tolerations:
         fields["tolerations"] = taints.tolerations_to_lists(template.tolerations)
-    if template.labels:
-        fields["labels"] = dict(template.labels)
-    if template.constraints:
-        fields["constraints"] = template.constraints.to_json()
-    if template.priority:
-        fields["priority"] = template.priority
-    if template.preemption_policy != "PreemptLowerPriority":
-        fields["preemption_policy"] = template.preemption_policy
+    fields.update(constraints.scheduling_fields(template))
     canonical = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()[:10]
 

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from actors.domain.affinity import from_lists, to_lists
-from actors.domain.constraints import Constraints
+from actors.domain.constraints import Constraints, scheduling_fields
 from actors.domain.taints import Taint, Toleration, tolerations_to_lists
 from actors.domain.models import (
     Deployment,
@@ -88,16 +88,7 @@ def _task(t: Task) -> dict[str, Any]:
 
 
 def _write_scheduling(t: Task | TaskTemplate, data: dict[str, Any]) -> None:
-    """Labels, constraints, priority and preemption policy, when not the
-    defaults: records without them stay as they were."""
-    if t.labels:
-        data["labels"] = dict(t.labels)
-    if t.constraints:
-        data["constraints"] = t.constraints.to_json()
-    if t.priority:
-        data["priority"] = t.priority
-    if t.preemption_policy != "PreemptLowerPriority":
-        data["preemption_policy"] = t.preemption_policy
+    data.update(scheduling_fields(t))
 
 
 def _read_scheduling(data: dict[str, Any]) -> None:

@@ -11,7 +11,6 @@ stream (``GET /events?watch=true``, resumed with ``Last-Event-ID``) and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import falcon
 

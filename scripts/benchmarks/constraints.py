@@ -23,7 +23,7 @@ from typing import Any
 from actors import Settings, start_control_plane
 from actors.domain.constraints import Constraints, LabelSelector, PodAffinityTerm, SpreadConstraint
 from actors.domain.models import Node, Resources, Task, TaskStatus
-from actors.store.ops import Create
+from scripts.benchmarks.scheduling import place_backlog
 
 FULL = (5_000, 1_000, 100)  # nodes, applications, replicas each
 QUICK = (200, 40, 100)
@@ -59,21 +59,7 @@ def run(quick: bool) -> dict[str, Any]:
     now = time.time()
     cp = start_control_plane(Settings(start_timer=False, policy="spread"))
     try:
-        cp.controller.reconcile().get(timeout=ASK)  # the start-up reconcile is over before the backlog exists
-        cp.datastore.commit_each([[Create(n)] for n in make_nodes(node_count, now)]).get(timeout=ASK)
-        tasks = make_tasks(apps, replicas, now)
-        for start in range(0, len(tasks), 10_000):
-            cp.datastore.commit_each([[Create(t)] for t in tasks[start:start + 10_000]]).get(timeout=ASK)
-        del tasks
-        placed = reconciles = 0
-        began = time.perf_counter()
-        while True:
-            result = cp.controller.reconcile().get(timeout=ASK)
-            reconciles += 1
-            placed += result.scheduled
-            if not result.more:
-                break
-        seconds = time.perf_counter() - began
+        placed, reconciles, seconds = place_backlog(cp, make_nodes(node_count, now), make_tasks(apps, replicas, now))
         nodes = {n.id: n for n in cp.datastore.list_nodes().get(timeout=ASK)}
         stored = cp.datastore.list_tasks().get(timeout=ASK)
     finally:

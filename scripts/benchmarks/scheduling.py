@@ -90,6 +90,32 @@ def make_tasks(count: int, now: float, seed: int = 2) -> list[Task]:
     return tasks
 
 
+def place_backlog(cp: Any, nodes: list[Node], tasks: list[Task]) -> tuple[int, int, float]:
+    """Write ``nodes`` and ``tasks`` straight to the datastore, then
+    reconcile until no work is left: (placed, reconciles, seconds of those
+    reconciles).
+
+    The reconcile the control plane queues when it starts must be over
+    before the backlog is written, or it would place tasks on its own (and
+    chain more reconciles) behind the measurement's back: one round trip to
+    the controller waits for it. Writing to the datastore directly asks for
+    no reconcile."""
+    cp.controller.reconcile().get(timeout=ASK)
+    cp.datastore.commit_each([[Create(n)] for n in nodes]).get(timeout=ASK)
+    for start in range(0, len(tasks), 10_000):
+        cp.datastore.commit_each([[Create(t)] for t in tasks[start:start + 10_000]]).get(timeout=ASK)
+    placed = reconciles = 0
+    began = time.perf_counter()
+    while True:
+        result = cp.controller.reconcile().get(timeout=ASK)
+        reconciles += 1
+        placed += result.scheduled
+        if not result.more:
+            return placed, reconciles, time.perf_counter() - began
+        if reconciles > len(tasks) + 1:
+            raise RuntimeError(f"still reconciling after {reconciles} rounds")
+
+
 def run_policy(policy: str, node_count: int, task_count: int) -> tuple[dict[str, Any], dict[str, bool]]:
     """One control plane, one backlog, reconciled to the end; (figures, checks)."""
     now = time.time()
@@ -97,27 +123,8 @@ def run_policy(policy: str, node_count: int, task_count: int) -> tuple[dict[str,
     impossible = {t.id for t in tasks if t.node_selector == IMPOSSIBLE}
     cp = start_control_plane(Settings(start_timer=False, policy=policy))
     try:
-        # The reconcile the control plane queues when it starts must be over
-        # before the backlog is written, or it would place tasks on its own
-        # (and chain more reconciles) behind the measurement's back: one
-        # round trip to the controller waits for it. Writing to the datastore
-        # directly asks for no reconcile.
-        cp.controller.reconcile().get(timeout=ASK)
-        cp.datastore.commit_each([[Create(n)] for n in nodes]).get(timeout=ASK)
-        for start in range(0, len(tasks), 10_000):
-            cp.datastore.commit_each([[Create(t)] for t in tasks[start:start + 10_000]]).get(timeout=ASK)
+        placed, reconciles, seconds = place_backlog(cp, nodes, tasks)
         del nodes, tasks
-        placed = reconciles = 0
-        began = time.perf_counter()
-        while True:
-            result = cp.controller.reconcile().get(timeout=ASK)
-            reconciles += 1
-            placed += result.scheduled
-            if not result.more:
-                break
-            if reconciles > task_count:
-                raise RuntimeError(f"still reconciling after {reconciles} rounds")
-        seconds = time.perf_counter() - began
         stored_nodes = cp.datastore.list_nodes().get(timeout=ASK)
         stored_tasks = cp.datastore.list_tasks().get(timeout=ASK)
     finally:
