@@ -65,7 +65,7 @@ def test_describe_shows_fields_and_events(cluster):
     assert code == 0
     assert "Status:" in out and "pending" in out
     events = out.split("Events:")[1]
-    assert "Created" in events and "FailedScheduling" in events and "insufficient cpu" in events
+    assert "Created" in events and "FailedScheduling" in events and "Insufficient cpu" in events
 
 
 def test_cordon_uncordon_and_delete(cluster):
