@@ -520,7 +520,7 @@ def _clusters(draw):
     return draw(st.permutations(nodes)), tasks
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(cluster=_clusters(), score=st.sampled_from(["spread", "binpack"]))
 def test_the_index_decides_exactly_as_the_rule(cluster, score):
     nodes, tasks = cluster
