@@ -25,6 +25,7 @@ from api.params import bool_param
 KINDS = ("node", "task", "deployment")
 MAX_SEQ_DIGITS = 19
 KEEPALIVE_SECONDS = 5.0  # also how soon the slot of a client that left comes back
+RECONNECT_MS = 1000  # told to EventSource clients: reconnect a second after a drop (browsers wait 3 by default)
 
 
 class Events:
@@ -84,7 +85,7 @@ class Events:
 
     def _watch(self, first: list, head: int, object_id: str | None, kind: str | None) -> Iterator[bytes]:
         """The stream's frames; its slot comes back when waitress closes it."""
-        yield b": watching\n\n"
+        yield b": watching\nretry: %d\n\n" % RECONNECT_MS
         events, cursor = first, head
         while True:
             for event in events:

@@ -44,6 +44,6 @@ def test_an_idle_watch_gets_a_keep_alive_comment_each_keep_alive_period():
     assert response.headers["content-type"].startswith("text/event-stream")
     # Two periods ran out with nothing new, each answered with the comment;
     # the third wait ended with the feed closed (the server stopping).
-    assert response.text == ": watching\n\n" + ": keep-alive\n\n" * 2
+    assert response.text == ": watching\nretry: 1000\n\n" + ": keep-alive\n\n" * 2  # retry: a browser's reconnect
     assert feed.timeouts == [KEEPALIVE_SECONDS] * 3
     assert KEEPALIVE_SECONDS == 5.0  # the README's period
