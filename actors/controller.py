@@ -333,7 +333,11 @@ class Controller:
         if not pending:
             return 0, 0, 0, 0
         began = time.perf_counter()
-        decisions = self.scheduler.schedule(pending, nodes).get(timeout=ASK_TIMEOUT)
+        try:
+            decisions = self.scheduler.schedule(pending, nodes, self._nodes.take_changes()).get(timeout=ASK_TIMEOUT)
+        except BaseException:
+            self._nodes.forget_changes()  # the scheduler may not have seen them: it looks at every row next time
+            raise
         per_task = (time.perf_counter() - began) / len(pending)
         by_id = {t.id: t for t in pending}
         plans = self._preemptions([by_id[d.task_id] for d in decisions if not isinstance(d, Placement)], nodes)

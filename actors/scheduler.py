@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import collections
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pykka
@@ -59,16 +59,18 @@ class Scheduler:
         self._index = NodeIndex(profile(policy, score_weights)) if policy in POLICIES else None
         self._plugin = PluginIndex(policy, seed) if self._index is None else None
         self.explain_batch = explain_batch
+        self._explainer: NodeIndex | None = None
         self._explained: collections.OrderedDict[str, Explanation] = collections.OrderedDict()
 
-    def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node]) -> list[Decision]:
+    def schedule(self, tasks: Sequence[Task], nodes: Sequence[Node],
+                 changed: Iterable[int] | None = None) -> list[Decision]:
         """One decision per task, in the order placed: higher priority
         first, then as given (oldest first); later tasks see what earlier
         ones took."""
         if any(t.priority for t in tasks):
             tasks = sorted(tasks, key=lambda t: -t.priority)
         if self._index is not None:
-            self._index.sync(nodes)
+            self._index.sync(nodes, changed)
             if len(tasks) <= self.explain_batch:
                 decisions = [self._place_explained(task) for task in tasks]
             else:
@@ -108,8 +110,9 @@ class Scheduler:
         (:mod:`actors.scheduling.policies`): the filters' verdicts are given,
         the scores not."""
         if self._index is not None:
-            self._index.sync(nodes)
-            return self._index.explain(task, limit, offset, search)
+            index = self._explainer = self._explainer or NodeIndex(self._index.profile)  # not the placing one:
+            index.sync(nodes)  # its rows follow the controller's lists, row by row
+            return index.explain(task, limit, offset, search)
         index = NodeIndex("spread")
         index.sync(nodes)
         found = index.explain(task, limit, offset, search)

@@ -108,7 +108,7 @@ class NodeIndex:
 
     # -- keeping it current ---------------------------------------------------
 
-    def sync(self, nodes: Sequence[Node]) -> None:
+    def sync(self, nodes: Sequence[Node], changed: Iterable[int] | None = None) -> None:
         """Make the index hold ``nodes`` (with ``allocated`` and ``pods``
         filled in), in id order, forgetting what :meth:`place` booked:
         ``nodes`` say what was committed. Rows of records seen last time (the
@@ -119,6 +119,10 @@ class NodeIndex:
         rows are looked at."""
         if nodes is self._given:
             self._forget_bookings(self._nodes)
+            return
+        if changed is not None and self._given is not None and len(nodes) == len(self._nodes):
+            self._given = nodes
+            self._sync_rows(nodes, changed)
             return
         self._given = nodes
         ids = [n.id for n in nodes]
@@ -145,6 +149,24 @@ class NodeIndex:
         if labels_changed:
             self._label_masks.clear()
             self._cluster = Cluster(self._nodes)  # its facts of labels and taints are stale
+            self._tainted = any(node.taints for node in self._nodes)
+
+    def _sync_rows(self, nodes: Sequence[Node], changed: Iterable[int]) -> None:
+        """:meth:`sync` told which rows were replaced since the list it saw
+        last (the same members in the same order): only those and the
+        booked ones are looked at, whatever the cluster's size."""
+        labels_changed = False
+        rows = set(changed) | self._booked  # booked rows too: the truth replaces what was booked
+        self._booked.clear()
+        for i in rows:
+            node, old = nodes[i], self._nodes[i]
+            if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable \
+                    or node.taints != old.taints:
+                labels_changed = True
+            self._write_row(i, node)
+        if labels_changed:
+            self._label_masks.clear()
+            self._cluster = Cluster(self._nodes)
             self._tainted = any(node.taints for node in self._nodes)
 
     def _forget_bookings(self, nodes: Sequence[Node]) -> None:

@@ -25,6 +25,18 @@ class NodeSnapshot:
         """The nodes that are not simulated (they heartbeat), by id."""
         self.no_execute: dict[str, Node] = {}
         """The nodes with a ``NoExecute`` taint, by id."""
+        self._changed: set[int] | None = None  # positions replaced since take_changes; None: anything may have
+
+    def take_changes(self) -> set[int] | None:
+        """The positions in :attr:`nodes` whose record was replaced since the
+        last call (the same members, in the same order), or None when the
+        members changed or this is the first call: then look at them all."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def forget_changes(self) -> None:
+        """The last changes taken were not delivered: the next take says "all"."""
+        self._changed = None
 
     def _note(self, node: Node) -> None:
         for kept, holds in ((self.real, not node.simulated),
@@ -42,6 +54,7 @@ class NodeSnapshot:
             for node in view.nodes:
                 self._note(node)
             self._sorted = None
+            self._changed = None
             return
         if not view.nodes and not view.removed:
             return
@@ -56,10 +69,14 @@ class NodeSnapshot:
             self._note(node)
         if members_changed or self._sorted is None:
             self._sorted = None
+            self._changed = None
             return
         patched = list(self._sorted)  # a new list: whoever holds the old one keeps it as it was
         for node in view.nodes:
-            patched[self._positions[node.id]] = node
+            position = self._positions[node.id]
+            patched[position] = node
+            if self._changed is not None:
+                self._changed.add(position)
         self._sorted = patched
 
     @property

@@ -214,8 +214,8 @@ def test_a_lost_race_for_a_node_is_retried_not_lost(clock):
     datastore.commit([Create(make_task("t1"))]).get(timeout=5)
 
     class RacingScheduler:
-        def schedule(self, tasks, nodes):
-            decisions = scheduler.schedule(tasks, nodes)
+        def schedule(self, tasks, nodes, changed=None):
+            decisions = scheduler.schedule(tasks, nodes, changed)
             datastore.commit([Update(dataclasses.replace(node, schedulable=False), node.version)]).get(timeout=5)
             return decisions
 

@@ -549,3 +549,25 @@ def test_the_index_explains_every_node_as_the_rule_does(cluster, policy):
         if explained.candidates:
             assert [c.total for c in explained.candidates] == sorted((c.total for c in explained.candidates),
                                                                      reverse=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cluster=_clusters(), data=st.data())
+def test_syncing_only_the_rows_said_to_change_decides_as_a_full_sync(cluster, data):
+    nodes, tasks = cluster
+    nodes = sorted(nodes, key=lambda n: n.id)
+    full, told = NodeIndex("spread"), NodeIndex("spread")
+    full.sync(nodes)
+    told.sync(nodes)
+    for step in range(3):
+        nodes = list(nodes)
+        changed = set()
+        for i in data.draw(st.lists(st.integers(0, max(len(nodes) - 1, 0)), max_size=4)) if nodes else []:
+            nodes[i] = dataclasses.replace(nodes[i], allocated=Resources(data.draw(st.integers(0, 2000)), 0),
+                                           healthy=data.draw(st.booleans()) or True,
+                                           labels=data.draw(_labels))
+            changed.add(i)
+        full.sync(nodes)
+        told.sync(nodes, changed)
+        batch = tasks[step * 5:(step + 1) * 5]
+        assert told.place_all(batch) == full.place_all(batch)
