@@ -28,6 +28,7 @@ In JSON lines, each line is one object with a ``type`` (``node``,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -185,6 +186,4 @@ def _checked(read: Any, body: dict[str, Any], where: str) -> Any:
 
 
 def _with_id(spec: TaskSpec, task_id: str) -> TaskSpec:
-    import dataclasses
-
     return dataclasses.replace(spec, id=task_id, name=spec.name if spec.name and spec.id == task_id else task_id)

@@ -32,6 +32,7 @@ Pure: no threads, no actors, no clock.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 from collections.abc import Iterable, Sequence
@@ -116,13 +117,16 @@ class NodeIndex:
         not change after (the controller's
         :class:`~actors.scheduling.node_snapshot.NodeSnapshot` makes a new
         list for every change): given the same list again, only the booked
-        rows are looked at."""
+        rows are looked at. ``changed``, when given, names the positions
+        replaced since the list last synced from (same members, same order:
+        :meth:`NodeSnapshot.take_changes`), so only those rows are looked
+        at, however many nodes there are."""
         if nodes is self._given:
-            self._forget_bookings(self._nodes)
+            self._rewrite(self._nodes, ())
             return
         if changed is not None and self._given is not None and len(nodes) == len(self._nodes):
             self._given = nodes
-            self._sync_rows(nodes, changed)
+            self._rewrite(nodes, changed)
             return
         self._given = nodes
         ids = [n.id for n in nodes]
@@ -134,46 +138,26 @@ class NodeIndex:
         if ids != self._ids:
             self._rebuild(list(nodes), ids)
             return
-        labels_changed = False
-        previous = list(self._nodes)
-        self._forget_bookings(nodes)
-        for i, node in enumerate(nodes):
-            old = previous[i]
-            if node is old:
-                continue
-            if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable \
-                    or node.taints != old.taints:
-                labels_changed = True
-            if node is not self._nodes[i]:
-                self._write_row(i, node)
-        if labels_changed:
-            self._label_masks.clear()
-            self._cluster = Cluster(self._nodes)  # its facts of labels and taints are stale
-            self._tainted = any(node.taints for node in self._nodes)
+        self._rewrite(nodes, [i for i, node in enumerate(nodes) if node is not self._nodes[i]])
 
-    def _sync_rows(self, nodes: Sequence[Node], changed: Iterable[int]) -> None:
-        """:meth:`sync` told which rows were replaced since the list it saw
-        last (the same members in the same order): only those and the
-        booked ones are looked at, whatever the cluster's size."""
-        labels_changed = False
-        rows = set(changed) | self._booked  # booked rows too: the truth replaces what was booked
+    def _rewrite(self, nodes: Sequence[Node], rows: Iterable[int]) -> None:
+        """Rewrite ``rows`` and the rows booked into since the last sync
+        (the truth replaces what was booked) from ``nodes``; a changed
+        label, readiness or taint makes the label masks and the cluster's
+        facts stale."""
+        rows = set(rows) | self._booked
         self._booked.clear()
+        stale = False
         for i in rows:
             node, old = nodes[i], self._nodes[i]
-            if node.labels != old.labels or node.healthy != old.healthy or node.schedulable != old.schedulable \
-                    or node.taints != old.taints:
-                labels_changed = True
+            if node is not old and (node.labels != old.labels or node.healthy != old.healthy
+                                    or node.schedulable != old.schedulable or node.taints != old.taints):
+                stale = True
             self._write_row(i, node)
-        if labels_changed:
+        if stale:
             self._label_masks.clear()
             self._cluster = Cluster(self._nodes)
             self._tainted = any(node.taints for node in self._nodes)
-
-    def _forget_bookings(self, nodes: Sequence[Node]) -> None:
-        """Rewrite the rows booked into since the last sync from ``nodes``."""
-        for i in self._booked:
-            self._write_row(i, nodes[i])
-        self._booked.clear()
 
     def _rebuild(self, nodes: list[Node], ids: list[str]) -> None:
         self._allocate(len(nodes))
@@ -260,7 +244,6 @@ class NodeIndex:
         return Placement(task.id, self._ids[i], float(total[i] + extra), devices)
 
     def _row(self, node_id: str) -> int | None:
-        import bisect
         i = bisect.bisect_left(self._ids, node_id)
         return i if i < len(self._ids) and self._ids[i] == node_id else None
 

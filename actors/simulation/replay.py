@@ -219,9 +219,9 @@ class _Replay:
                 break
             at = min(due)
             self._sample_until(at)
-            for t in (min(self.heartbeats.values(), default=None),):
-                if t is not None and t < at:  # heartbeats only while there is something else to come
-                    at = t
+            beat = min(self.heartbeats.values(), default=None)
+            if beat is not None and beat < at:  # heartbeats only while there is something else to come
+                at = beat
             self.clock.advance_to(BASE + at)
             began = time.perf_counter()
             for callback in self.timer.pop_due(BASE + at):
