@@ -4,9 +4,13 @@ Kubernetes watch reads (kube-apiserver's watch cache, in small).
 The datastore tells every commit's (before, after) changes to
 :meth:`WatchLog.append` (from its own thread: an append to a deque and a
 notify, nothing more). Watchers, on HTTP threads, ask for the changes after
-a revision and wait for more. The log keeps the last ``capacity`` changes; a
-watch from a revision older than the oldest kept gets :class:`Expired`, and
-must list again, as in Kubernetes (410 Gone).
+a revision and wait for more. The log keeps the last ``capacity`` changes,
+and none older than ``retention`` seconds (five minutes: kube-apiserver
+compacts etcd's history every five minutes by default); a watch from a
+revision older than the oldest kept gets :class:`Expired`, and must list
+again, as in Kubernetes (410 Gone). The age limit is what keeps a busy
+server's memory flat: at 120 changes a second, the 100,000 changes of the
+capacity would take 14 minutes to fill, holding records long deleted.
 
 A change's revision is its record's ``version``: for a delete, the datastore
 hands the deleted record stamped with the deletion's revision, so every
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -27,6 +32,8 @@ from actors.domain.errors import OrchestratorError
 from actors.domain.models import Record
 
 DEFAULT_CAPACITY = 100_000
+DEFAULT_RETENTION = 300.0  # seconds
+MARK_EVERY = 1.0  # seconds between the (time, revision) marks the age limit goes by
 
 
 class Expired(OrchestratorError):
@@ -40,10 +47,14 @@ class Change(NamedTuple):
 
 
 class WatchLog:
-    def __init__(self, capacity: int = DEFAULT_CAPACITY, start: int = 0) -> None:
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, start: int = 0, retention: float = DEFAULT_RETENTION,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """``start``: the revision the log begins at (nothing before it is kept)."""
         self._cond = threading.Condition()
         self._changes: collections.deque[Change] = collections.deque(maxlen=capacity)
+        self.retention = retention
+        self.clock = clock
+        self._marks: collections.deque[tuple[float, int]] = collections.deque()  # (when, revision then), oldest first
         self._compacted = start  # changes at or before this revision may be missing
         self._revision = start
         self._closed = False
@@ -66,7 +77,21 @@ class WatchLog:
                 log.append(Change(revision, before, after))
                 if revision > self._revision:
                     self._revision = revision
+            self._forget_old()
             self._cond.notify_all()
+
+    def _forget_old(self) -> None:
+        """Drop the changes made more than ``retention`` seconds ago (to the
+        second: a mark of the revision reached is taken at most once a second)."""
+        now = self.clock()
+        if not self._marks or now - self._marks[-1][0] >= MARK_EVERY:
+            self._marks.append((now, self._revision))
+        log = self._changes
+        while self._marks and now - self._marks[0][0] > self.retention:
+            _, revision = self._marks.popleft()
+            while log and log[0].revision <= revision:
+                log.popleft()
+            self._compacted = max(self._compacted, revision)
 
     def after(self, revision: int) -> list[Change]:
         """The changes made after ``revision``, oldest first; Expired when

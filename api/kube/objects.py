@@ -41,6 +41,7 @@ from actors.domain.models import Node, Task, TaskStatus
 from api.kube.placement import node_selector_term, placement_manifest
 from api.native.validation import MAX_TERMS
 from api.quantity import cpu_millicores, gpu_milli, memory_mib
+from api.recent import RecentMemo
 
 DEFAULT_NAMESPACE = namespaces.DEFAULT
 DEFAULT_SCHEDULER = "default-scheduler"
@@ -83,12 +84,16 @@ def uid(kind: str, name: str, created: float) -> str:
     return _uid(kind, name, created)[0]
 
 
-@functools.lru_cache(maxsize=1 << 17)
-def _uid(kind: str, name: str, created: float) -> tuple[str, bytes]:
-    """The uid as text and as bytes. Cached (a SHA-1 each): a list of
-    100,000 pods asks for every pod's twice (its uid and its address)."""
+def _compute_uid(kind: str, name: str, created: float) -> tuple[str, bytes]:
     value = uuid.uuid5(_UID_SPACE, f"{kind}/{name}/{created!r}")
     return str(value), value.bytes
+
+
+# The uid as text and as bytes, remembered (a SHA-1 each: a list of 100,000
+# pods asks for every pod's twice, its uid and its address) while it is asked
+# for: a pod deleted long ago is forgotten (see api.recent), so a server that
+# makes and deletes pods all day does not grow for hours.
+_uid = RecentMemo(_compute_uid)
 
 
 def cpu_quantity(millicores: int) -> str:

@@ -41,6 +41,34 @@ def test_a_revision_older_than_what_is_kept_is_expired():
         WatchLog(start=10).after(9)  # nothing before the start is kept
 
 
+def test_changes_older_than_the_retention_are_forgotten_and_a_watch_from_before_them_expires():
+    now = [1000.0]
+    log = WatchLog(start=0, retention=300, clock=lambda: now[0])
+    log.append([(None, node(1))])
+    now[0] += 100
+    log.append([(None, node(2, "n2"))])
+    now[0] += 200.5  # the first change is now 300.5 s old, the second 200.5 s
+    log.append([(None, node(3, "n3"))])
+    assert [c.revision for c in log.after(1)] == [2, 3]
+    with pytest.raises(Expired, match="too old resource version: 0"):
+        log.after(0)
+    assert len(log._changes) == 2  # forgotten, not only hidden
+    now[0] += 301
+    log.append([(None, node(4, "n4"))])
+    assert [c.revision for c in log.after(3)] == [4]  # what was current when the old ones went is still watchable
+    with pytest.raises(Expired):
+        log.after(2)
+
+
+def test_many_changes_within_a_second_share_one_mark():
+    now = [0.0]
+    log = WatchLog(start=0, retention=10, clock=lambda: now[0])
+    for version in range(1, 101):
+        now[0] += 0.001
+        log.append([(None, node(version, f"n{version}"))])
+    assert len(log._marks) == 1 and len(log.after(0)) == 100
+
+
 def test_a_wait_ends_with_the_next_change_or_at_close():
     log = WatchLog(start=0)
     got = []
