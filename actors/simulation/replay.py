@@ -149,6 +149,7 @@ class _Replay:
             node_timeout=node_timeout, virtual_timer=self.timer, reconcile_gate=self.gate,
             retry_parked_every=math.inf, expiry_check_every=0.0, event_capacity=EVENT_CAPACITY,
             replica_suffix=lambda: f"r{next(suffixes):06d}",
+            explain_batch=0,  # nobody reads a replay's explanations, and each costs ten placements
         )
         self.hash = hashlib.sha256()
         self.events = 0
