@@ -154,15 +154,10 @@ class Datastore:
             if healthy is None or self._nodes[node_id].healthy == healthy
         ]
 
-    def usage(self) -> dict[str, Any]:
-        """What the nodes hold against what they have, summed (cpu in
-        millicores, memory in MiB, GPU in milli-GPU), and how many tasks
-        are pending: a simulation's samples over time."""
-        capacity = allocated = NO_RESOURCES
-        for node in self._nodes.values():
-            capacity = capacity + node.capacity
-            allocated = allocated + self._allocated.get(node.id, NO_RESOURCES)
-        return {"capacity": capacity, "allocated": allocated, "pending": self._status_counts[TaskStatus.PENDING]}
+    def pending_count(self) -> int:
+        """How many tasks are pending (a simulation's samples; what the
+        nodes hold it keeps itself, from :meth:`cluster_view`)."""
+        return self._status_counts[TaskStatus.PENDING]
 
     def counts(self) -> dict[str, Any]:
         """Tasks by status and nodes by health, kept as changes happen; and
