@@ -31,7 +31,7 @@ class ClusterSampler:
         self.revision: int | None = None
         """The revision of the last view applied: ask for the nodes changed after it."""
         self._snapshot = NodeSnapshot()
-        self._nodes: list[Node] | None = None  # the nodes the columns were built from, in row order
+        self._shapes: list[tuple] | None = None  # each row's _shape when the columns were built
         self._allocated = np.zeros((0, 3), dtype=np.int64)  # [N, (cpu, memory, gpu)] the bound tasks request
         self._capacity = np.zeros(3, dtype=np.int64)
 
@@ -41,13 +41,13 @@ class ClusterSampler:
         self.revision = view.revision
         changed = self._snapshot.take_changes()
         nodes = self._snapshot.nodes
-        if changed is None or self._nodes is None or any(_shape(nodes[i]) != _shape(self._nodes[i]) for i in changed):
+        if changed is None or self._shapes is None or any(_shape(nodes[i]) != self._shapes[i] for i in changed):
             self._build(nodes)
         elif changed:
             self._update(nodes, sorted(changed))
 
     def _build(self, nodes: list[Node]) -> None:
-        self._nodes = nodes
+        self._shapes = [_shape(n) for n in nodes]
         self._columns = columns(nodes)
         self._fragmentation = Fragmentation(self._columns, self.typical) if self.typical is not None else None
         self._allocated = np.asarray([(n.allocated.cpu, n.allocated.memory, n.allocated.gpu) for n in nodes],
@@ -57,7 +57,6 @@ class ClusterSampler:
 
     def _update(self, nodes: list[Node], rows: list[int]) -> None:
         """Write the changed rows as :func:`columns` would have."""
-        self._nodes = nodes
         cols = self._columns
         changed = [nodes[i] for i in rows]
         index = np.asarray(rows, dtype=np.int64)
