@@ -323,6 +323,7 @@ class Datastore:
         return ClusterView(
             nodes=nodes, pending=pending, stranded=stranded, more_pending=more, cursor=cursor,
             removed=removed, complete=complete, revision=self._revision, deployments_touched=self._last_touch,
+            pending_total=self._status_counts[TaskStatus.PENDING],
         )
 
     def get_deployment(self, deployment_id: str) -> Deployment:
