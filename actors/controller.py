@@ -21,6 +21,13 @@ Each reconcile, in order:
 A reconcile that writes for a deployment asks for another at once: the next
 step of a rollout may depend on what the scheduler made of the new tasks.
 
+A reconcile that leaves nothing behind (no task pending, parked or not;
+nothing stranded; no deployment to look at again; no ``NoExecute`` taint or
+real node, whose checks depend on the time) makes the controller *quiet*:
+then tasks ending, which only free room, ask for no reconcile (the kubelet
+says so: :meth:`ControllerActor.request_reconcile` with ``freed_only``). A
+replay on a virtual clock is spared a reconcile for every task's end.
+
 Reconciles run on the timer's tick and whenever another actor tells
 :meth:`ControllerActor.request_reconcile` that something changed; requests
 that arrive while one is queued are coalesced into it.
@@ -166,6 +173,9 @@ class Controller:
         self._nodes = NodeSnapshot()
         self._next_expiry_check = self.started_at
         self._taint_seen: dict[tuple[str, Taint], float] = {}  # (node, NoExecute taint) -> when first seen
+        self.quiet = False
+        """The last reconcile left nothing for another: room freed by tasks
+        that ended can change nothing (see the module's docstring)."""
 
     def unpark(self) -> None:
         """Something may have made room: look at every pending task again."""
@@ -178,6 +188,7 @@ class Controller:
         self._deployments_checked_at = self.clock()
 
     def reconcile(self) -> ReconcileResult:
+        self.quiet = False  # until this one is seen to leave nothing behind
         if not self.leading():
             return ReconcileResult()
         started = time.perf_counter()
@@ -244,6 +255,8 @@ class Controller:
             more=conflicts > 0 or view.more_pending or bool(step.conflicts or step.created or step.deleted)
             or preempted > 0,
         )
+        self.quiet = _leaves_nothing(view, result) and not self._nodes.real and not self._nodes.no_execute \
+            and self._deployments_since is not None and view.deployments_touched <= self._deployments_since
         elapsed = time.perf_counter() - started
         if self.metrics is not None:
             self.metrics.reconcile_duration.observe(elapsed)
@@ -457,6 +470,14 @@ class Controller:
         return ok, len(results) - ok
 
 
+def _leaves_nothing(view: ClusterView, result: ReconcileResult) -> bool:
+    """Whether every task pending at ``view`` (parked or not) was bound, and
+    nothing else is left for the next reconcile."""
+    return (view.pending_total is not None and view.pending_total == len(view.pending) == result.scheduled
+            and not view.stranded and not result.more and not result.conflicts and not result.preempted
+            and not result.evicted and not result.requeued)
+
+
 def _waiting(task: Task) -> str:
     return f"waiting for scheduler '{task.scheduler}' to bind it"
 
@@ -480,9 +501,14 @@ class ControllerActor(Supervisable, CountedActor, Controller):
     def set_start_tasks(self, start_tasks: Callable[[list[str]], object]) -> None:
         self.start_tasks = start_tasks
 
-    def request_reconcile(self, capacity_changed: bool = True) -> None:
+    def request_reconcile(self, capacity_changed: bool = True, freed_only: bool = False) -> None:
         """Something changed: reconcile soon, once for any number of requests.
-        ``capacity_changed`` False (a new task) leaves parked tasks parked."""
+        ``capacity_changed`` False (a new task) leaves parked tasks parked.
+        ``freed_only``: all that changed is that tasks ended (none of a
+        deployment), freeing room; nothing to do if the controller is
+        :attr:`Controller.quiet`."""
+        if freed_only and self.quiet:
+            return
         if capacity_changed:
             self.unpark()
         if not self._queued:

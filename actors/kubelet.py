@@ -124,7 +124,8 @@ class Kubelet:
             ended = sum(1 for r in results if isinstance(r, list))
             if ended:
                 logger.debug("%d simulated tasks ended", ended)
-                self.on_change()
+                # Only room freed, unless a deployment lost a task (it replaces it).
+                self.on_change(freed_only=all(r[0].owner is None for r in results if isinstance(r, list)))
         self._arm()
         return ended
 

@@ -45,7 +45,7 @@ from actors.leader import DEFAULT_TTL, LeaderElector
 from actors.metrics import Metrics
 from actors.node_manager import NodeManagerActor
 from actors.object_manager import ObjectManagerActor
-from actors.scheduler import SchedulerActor
+from actors.scheduler import EXPLAIN_BATCH, SchedulerActor
 from actors.scheduling.rules import DEFAULT_POLICY
 from actors.store.backend import Backend
 from actors.store.memory import MemoryBackend
@@ -94,6 +94,10 @@ class Settings:
     replica_suffix: Callable[[], str] | None = None
     """Makes the suffix of a deployment's new task (random by default; a
     simulation's counts, so a replay names them alike every time)."""
+    explain_batch: int = EXPLAIN_BATCH
+    """Batches of up to this many tasks are placed with an explanation kept
+    for the API (:data:`actors.scheduler.EXPLAIN_BATCH`); a replay, which
+    nobody asks, keeps none (0): explaining costs ten placements."""
 
 
 @dataclasses.dataclass
@@ -221,8 +225,8 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
 
         datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))
-        scheduler = supervised("scheduler", lambda: SchedulerActor.start(settings.policy, settings.seed,
-                                                                             settings.score_weights))
+        scheduler = supervised("scheduler", lambda: SchedulerActor.start(
+            settings.policy, settings.seed, settings.score_weights, settings.explain_batch))
         # The kubelet and the controller call each other (by tell): each
         # gets the other's handle through a late-bound callable.
         handles: dict[str, Handle] = {}

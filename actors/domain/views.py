@@ -36,6 +36,8 @@ class ClusterView:
     """The revision read at: pass it as ``nodes_since`` to hear only what changes after."""
     deployments_touched: int = 0
     """The last revision at which a deployment, or a task of one, changed."""
+    pending_total: int | None = None
+    """How many tasks are pending in all, parked or not (None: not said)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -113,20 +113,21 @@ class NodeIndex:
         """Make the index hold ``nodes`` (with ``allocated`` and ``pods``
         filled in), in id order, forgetting what :meth:`place` booked:
         ``nodes`` say what was committed. Rows of records seen last time (the
-        same object) and not booked into are kept as they are. ``nodes`` must
-        not change after (the controller's
-        :class:`~actors.scheduling.node_snapshot.NodeSnapshot` makes a new
-        list for every change): given the same list again, only the booked
-        rows are looked at. ``changed``, when given, names the positions
-        replaced since the list last synced from (same members, same order:
-        :meth:`NodeSnapshot.take_changes`), so only those rows are looked
-        at, however many nodes there are."""
-        if nodes is self._given:
-            self._rewrite(self._nodes, ())
-            return
+        same object) and not booked into are kept as they are. ``changed``,
+        when given, names the positions replaced since the list last synced
+        from (same members, same order: :meth:`NodeSnapshot.take_changes`),
+        so only those rows are looked at, however many nodes there are; the
+        list may be the one given last time, patched in place (the
+        controller's :class:`~actors.scheduling.node_snapshot.NodeSnapshot`
+        does so: a copy of 10,000 nodes on every reconcile costs 0.1 ms).
+        Without ``changed``, the same list again means nothing changed but
+        the booked rows."""
         if changed is not None and self._given is not None and len(nodes) == len(self._nodes):
             self._given = nodes
             self._rewrite(nodes, changed)
+            return
+        if nodes is self._given:
+            self._rewrite(self._nodes, ())
             return
         self._given = nodes
         ids = [n.id for n in nodes]

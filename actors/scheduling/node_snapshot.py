@@ -35,8 +35,11 @@ class NodeSnapshot:
         return changed
 
     def forget_changes(self) -> None:
-        """The last changes taken were not delivered: the next take says "all"."""
+        """The last changes taken were not delivered: the next take says
+        "all", and :attr:`nodes` is a new list (a reader told "all" of the
+        list it had may take it as unchanged)."""
         self._changed = None
+        self._sorted = None
 
     def _note(self, node: Node) -> None:
         for kept, holds in ((self.real, not node.simulated),
@@ -71,18 +74,17 @@ class NodeSnapshot:
             self._sorted = None
             self._changed = None
             return
-        patched = list(self._sorted)  # a new list: whoever holds the old one keeps it as it was
-        for node in view.nodes:
+        for node in view.nodes:  # in place: take_changes tells the scheduler which positions
             position = self._positions[node.id]
-            patched[position] = node
+            self._sorted[position] = node
             if self._changed is not None:
                 self._changed.add(position)
-        self._sorted = patched
 
     @property
     def nodes(self) -> list[Node]:
-        """Every node, sorted by id; the same list object until something
-        changes (the scheduler checks that first)."""
+        """Every node, sorted by id: the same list object while the members
+        stay the same, its records replaced in place as they change
+        (:meth:`take_changes` says where); a new one when members come or go."""
         if self._sorted is None:
             self._sorted = [self.by_id[i] for i in sorted(self.by_id)]
             self._positions = {node.id: i for i, node in enumerate(self._sorted)}

@@ -46,9 +46,9 @@ import orjson
 from actors.domain.events import Event
 from actors.domain.models import WHOLE_GPU, DeploymentChanges, NodeChanges, TaskStatus
 from actors.quiescence import InFlight, counting
-from actors.scheduling.fragmentation import Fragmentation, typical_tasks
+from actors.scheduling.fragmentation import typical_tasks
 from actors.scheduling.gpu import Request
-from actors.scheduling.plugin_index import columns
+from actors.simulation.sampling import ClusterSampler
 from actors.simulation.virtual_time import Gate, VirtualClock, VirtualTimer
 from actors.simulation.workload import Arrival, Deploy, NodeEvent, Scale, Workload
 from actors.store.ops import Create
@@ -149,6 +149,7 @@ class _Replay:
             node_timeout=node_timeout, virtual_timer=self.timer, reconcile_gate=self.gate,
             retry_parked_every=math.inf, expiry_check_every=0.0, event_capacity=EVENT_CAPACITY,
             replica_suffix=lambda: f"r{next(suffixes):06d}",
+            explain_batch=0,  # nobody reads a replay's explanations, and each costs ten placements
         )
         self.hash = hashlib.sha256()
         self.events = 0
@@ -177,6 +178,7 @@ class _Replay:
                             0 if a.spec.resources.gpu <= 0 else min(a.spec.resources.gpu, WHOLE_GPU))
                     for _, a in workload.events if isinstance(a, Arrival)]
         self.typical = typical_tasks([r for r in requests if r.share]) if any(r.share for r in requests) else None
+        self.sampler = ClusterSampler(self.typical)
 
     # -- the loop ---------------------------------------------------------------
 
@@ -390,17 +392,16 @@ class _Replay:
         if self.next_sample >= at and not final:
             return
         began = time.perf_counter()
-        usage = self.cp.datastore.usage().get(timeout=ASK)
-        cap, alloc = usage["capacity"], usage["allocated"]
+        view = self.cp.datastore.cluster_view(0, None, self.sampler.revision).get(timeout=ASK)  # no pending task
+        self.sampler.apply(view)  # the nodes changed since the last sample
+        pending = self.cp.datastore.pending_count().get(timeout=ASK)
+        cap, alloc = self.sampler.capacity, self.sampler.allocated
         share = lambda a, c: round(a / c, 6) if c else 0.0  # noqa: E731
-        fragmentation = 0.0
-        if self.typical is not None and cap.gpu:
-            nodes = self.cp.datastore.list_nodes().get(timeout=ASK)
-            fragmentation = round(Fragmentation(columns(nodes), self.typical).total / cap.gpu, 6)
+        fragmentation = round(self.sampler.fragmentation / cap.gpu, 6) if self.typical is not None and cap.gpu else 0.0
         while self.next_sample < at:
             self.samples.append(Sample(round(self.next_sample, 3), share(alloc.cpu, cap.cpu),
                                        share(alloc.memory, cap.memory), share(alloc.gpu, cap.gpu),
-                                       usage["pending"], fragmentation))
+                                       pending, fragmentation))
             self.next_sample += self.sample_every
             if len(self.samples) >= 2 * self.target_samples:  # past the last arrival: halve how often
                 self.samples = self.samples[::2]

@@ -276,3 +276,50 @@ def test_batches_walk_the_whole_backlog(clock):
         assert all(task(cp, f"big{i}").message.startswith("0/1 nodes") for i in range(7))
     finally:
         cp.stop()
+
+
+@pytest.fixture
+def gated(clock):
+    """A control plane whose reconciles wait for the test, as a replay's do:
+    ``wanted`` counts the requests that got through to the gate."""
+    from actors.system import Settings, start_control_plane
+
+    wanted = []
+    cp = start_control_plane(Settings(clock=clock, start_timer=False, reconcile_gate=lambda: wanted.append(1)))
+    cp.wanted = wanted
+    yield cp
+    cp.stop()
+
+
+def _run(cp):
+    cp.controller.run_requested_reconcile().get(timeout=5)
+    cp.kubelet.tracked.get(timeout=5)
+    cp.wanted.clear()
+
+
+def test_a_controller_that_left_nothing_pending_asks_for_no_reconcile_when_tasks_only_free_room(gated):
+    register(gated, "n1", cpu=1000)
+    submit(gated, "t1", cpu=400)
+    _run(gated)
+    assert gated.controller.quiet.get(timeout=5) is True
+    gated.controller.request_reconcile(freed_only=True).get(timeout=5)
+    assert gated.wanted == []
+    gated.controller.request_reconcile().get(timeout=5)  # anything else still asks
+    assert gated.wanted == [1]
+
+
+@pytest.mark.parametrize("left", ["a task that does not fit", "a real node", "a task for another scheduler"])
+def test_a_controller_that_left_something_behind_reconciles_when_room_is_freed(gated, left):
+    register(gated, "n1", cpu=1000)
+    if left == "a task that does not fit":
+        submit(gated, "big", cpu=4000)
+    elif left == "a real node":
+        register(gated, "real", simulated=False)
+    else:
+        submit(gated, "theirs", cpu=100, scheduler="other")
+    submit(gated, "t1", cpu=400)
+    _run(gated)
+    assert task(gated, "t1").status.active  # placed (on the real node, maybe)
+    assert gated.controller.quiet.get(timeout=5) is False
+    gated.controller.request_reconcile(freed_only=True).get(timeout=5)
+    assert gated.wanted == [1]

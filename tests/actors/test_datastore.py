@@ -121,6 +121,37 @@ def test_cluster_view_finds_tasks_stranded_on_failed_or_missing_nodes(store):
     assert [n.id for n in view.nodes] == ["ok", "sick"]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_stranded_tasks_follow_nodes_deleted_and_made_again_as_a_fresh_look_finds_them(seed):
+    # the datastore keeps the deleted nodes that hold tasks as things change:
+    # it must agree with a look at every task
+    import random
+
+    rng = random.Random(seed)
+    store = Datastore()
+    for step in range(150):
+        node_id, task_id = rng.choice("abcd"), f"t{rng.randrange(12)}"
+        nodes, task = {n.id for n in store.list_nodes()}, store._tasks.get(task_id)
+        roll = rng.random()
+        if roll < 0.2:
+            if node_id in nodes:
+                store.commit([Delete("node", node_id)])
+            else:
+                store.commit([Create(make_node(node_id, healthy=rng.random() < 0.8))])
+        elif task is None:
+            store.commit([Create(make_task(task_id))])
+        elif task.status is TaskStatus.PENDING:
+            store.commit([Update(dataclasses.replace(task, status=TaskStatus.RUNNING, node=node_id), task.version)])
+        elif roll < 0.6:
+            store.commit([Update(dataclasses.replace(task, status=TaskStatus.SUCCEEDED), task.version)])
+        else:
+            store.commit([Delete("task", task_id)])
+        nodes = {n.id: n for n in store.list_nodes()}
+        expected = sorted(t.id for t in store.list_tasks()
+                          if t.status.active and (t.node not in nodes or not nodes[t.node].healthy))
+        assert sorted(t.id for t in store.cluster_view().stranded) == expected, step
+
+
 def test_cluster_view_since_a_revision_has_only_the_nodes_that_changed(store):
     store.commit([Create(make_node("a")), Create(make_node("b")), Create(make_node("c"))])
     first = store.cluster_view()

@@ -14,8 +14,8 @@ class Recorder:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, *args):
-        self.calls.append(args)
+    def __call__(self, *args, **kwargs):
+        self.calls.append(args + tuple(sorted(kwargs.items())))
 
 
 def setup(clock, *tasks):
@@ -36,7 +36,7 @@ def test_bound_tasks_start_at_once_and_end_after_their_duration(clock):
     clock.advance(2.0)
     assert kubelet.tick() == 1
     assert datastore.get_task("t2").get(timeout=5).status is TaskStatus.SUCCEEDED
-    assert changes.calls == [()]
+    assert changes.calls == [(("freed_only", True),)]  # only room freed: a quiet controller need not look
     assert wakes.calls[-1] == (clock.now + 3.0,)
     clock.advance(3.0)
     assert kubelet.tick() == 1
@@ -101,3 +101,14 @@ def test_a_deployment_task_that_starts_asks_for_a_reconcile(clock):
     assert calls == []
     kubelet.start_tasks(["web-a"])
     assert calls == [{"capacity_changed": False}]
+
+
+def test_a_deployment_task_that_ends_is_more_than_room_freed(clock):
+    """Its deployment replaces it: the controller must look, quiet or not."""
+    datastore, kubelet, changes, _ = setup(clock, make_task("web-a", owner="web", duration=1.0),
+                                           make_task("solo", duration=1.0))
+    kubelet.start_tasks(["web-a", "solo"])
+    changes.calls.clear()
+    clock.advance(1.0)
+    assert kubelet.tick() == 2
+    assert changes.calls == [(("freed_only", False),)]

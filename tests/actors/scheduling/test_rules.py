@@ -557,17 +557,16 @@ def test_syncing_only_the_rows_said_to_change_decides_as_a_full_sync(cluster, da
     nodes, tasks = cluster
     nodes = sorted(nodes, key=lambda n: n.id)
     full, told = NodeIndex("spread"), NodeIndex("spread")
-    full.sync(nodes)
+    full.sync(list(nodes))
     told.sync(nodes)
     for step in range(3):
-        nodes = list(nodes)
-        changed = set()
+        changed = set()  # told is given the same list, patched in place, as the controller's snapshot does
         for i in data.draw(st.lists(st.integers(0, max(len(nodes) - 1, 0)), max_size=4)) if nodes else []:
             nodes[i] = dataclasses.replace(nodes[i], allocated=Resources(data.draw(st.integers(0, 2000)), 0),
                                            healthy=data.draw(st.booleans()) or True,
                                            labels=data.draw(_labels))
             changed.add(i)
-        full.sync(nodes)
+        full.sync(list(nodes))
         told.sync(nodes, changed)
         batch = tasks[step * 5:(step + 1) * 5]
         assert told.place_all(batch) == full.place_all(batch)

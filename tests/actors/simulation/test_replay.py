@@ -130,3 +130,16 @@ def test_openb_tasks_arrive_run_their_production_time_and_leave_as_the_trace_say
     assert report.makespan_seconds == 90.0
     ran = next(e for e in events if e["object"] == "ran" and e["reason"] == "Scheduled")
     assert "n1" in ran["message"]  # its GPU model is only there
+
+
+def test_a_replay_keeps_no_placement_explanations(monkeypatch):
+    # explaining a placement costs ten placements, and nobody asks a replay's
+    from actors.simulation import replay as replay_module
+
+    planes, start = [], replay_module.start_control_plane
+    monkeypatch.setattr(replay_module, "start_control_plane", lambda settings: planes.append(start(settings)) or planes[-1])
+    kept = []
+    workload = Workload("explain", [NodeSpec("n1", Resources(4000, 8192))],
+                        [(1.0, Arrival(TaskSpec(id="t1", resources=Resources(500, 512))))])
+    replay(workload, progress=lambda at, span: kept.append(planes[0].scheduler.recorded("t1").get(timeout=5)))
+    assert kept and kept[-1] is None
