@@ -14,7 +14,7 @@ writes its history (JSON lines) and the smallest failing window of each
 failing key to --out. Exits 0 when every run passed, 1 when one failed.
 
 Needs Debian's etcd-server (scripts/test installs it). The harness itself is
-tests/faults/ (the suite runs a 40-second run, tests/faults/test_run.py).
+tests/faults/ (the suite runs a 30-second run, tests/faults/test_run.py).
 """
 
 from __future__ import annotations

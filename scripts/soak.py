@@ -3,7 +3,7 @@
 anything grow without bound?
 
     .venv/bin/python scripts/soak.py                 # 30 minutes, a sample a minute
-    .venv/bin/python scripts/soak.py --quick         # 25 seconds, a sample every 5 (the suite runs it)
+    .venv/bin/python scripts/soak.py --quick         # 15 seconds, a sample every 5 (the suite runs it)
 
 The load, all at once, from threads of this process:
 
@@ -21,7 +21,7 @@ last sample. The verdict, after --warmup (5 minutes): the RSS stays within 10%
 of its value then, and descriptors and threads stay flat (at most a few more
 than then, for connections and watches in flight at the moment of the
 sample); no request got a 5xx or no answer. --quick checks the answers only
-and prints the growth figures without judging them (25 seconds tell nothing
+and prints the growth figures without judging them (15 seconds tell nothing
 about growth). Exits 0 when the verdict holds, 1 when not.
 
 The event log is a ring of --max-events entries (the server's flag): the
@@ -248,7 +248,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=float, default=5.0, help="minutes before growth is judged (default 5)")
     p.add_argument("--rate", type=float, default=20.0, help="tasks created a second (default 20)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--quick", action="store_true", help="25 s, a sample every 5 s, growth not judged")
+    p.add_argument("--quick", action="store_true", help="15 s, a sample every 5 s, growth not judged")
     p.add_argument("--json", metavar="OUT", help="write the samples and the verdict as JSON")
     return p
 
@@ -256,7 +256,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.quick:
-        args.minutes, args.interval, args.warmup = 25 / 60, 5.0, 5 / 60
+        args.minutes, args.interval, args.warmup = 15 / 60, 5.0, 5 / 60
     if not (args.minutes > 0 and args.interval > 0 and args.warmup >= 0 and args.rate > 0):
         parser().error("--minutes, --interval and --rate must be more than 0, --warmup at least 0")
     samples: list[Sample] = []

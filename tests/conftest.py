@@ -10,6 +10,13 @@ from tests.etcd.cluster import EtcdCluster
 from tests.helpers import FakeClock
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` first (in their order, the rest in theirs):
+    pytest-xdist hands tests out in this order, and a long one handed out
+    last keeps one worker busy while the other has nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(autouse=True)
 def _stop_all_actors():
     """No test leaves an actor thread behind, whatever it did."""

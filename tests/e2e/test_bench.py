@@ -33,6 +33,7 @@ def squeezed(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines()]
 
 
+@pytest.mark.long
 @pytest.mark.timeout(150)
 def test_the_quick_run_passes_every_check_within_a_minute(tmp_path):
     out = tmp_path / "bench.json"

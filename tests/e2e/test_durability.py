@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import threading
 
+import pytest
 import requests
 
 from actors.store import codec
@@ -54,6 +55,7 @@ def _check_file(path: str) -> tuple[set[str], set[str]]:
         db.close()
 
 
+@pytest.mark.long
 def test_acknowledged_writes_survive_repeated_sigkill(tmp_path):
     path = str(tmp_path / "state.db")
     acked: list[str] = []

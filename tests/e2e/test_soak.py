@@ -1,15 +1,18 @@
 """scripts/soak.py: its quick mode runs the whole mixed load on a real
 server and samples it; the judgement of growth is checked on made-up
-samples (25 seconds tell nothing about growth)."""
+samples (15 seconds tell nothing about growth)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from scripts import soak
 from scripts.soak import Sample, judge
 
 
+@pytest.mark.long
 def test_the_quick_soak_runs_every_kind_of_load_and_every_request_is_answered(tmp_path, capsys):
     assert soak.main(["--quick", "--json", str(tmp_path / "soak.json")]) == 0
     printed = capsys.readouterr().out
@@ -17,7 +20,7 @@ def test_the_quick_soak_runs_every_kind_of_load_and_every_request_is_answered(tm
     report = json.loads((tmp_path / "soak.json").read_text())
     assert report["problems"] == []
     samples = report["samples"]
-    assert len(samples) == 5
+    assert len(samples) == 3
     for sample in samples:
         assert sample["rss_mb"] > 20 and sample["fds"] > 3 and sample["threads"] > 5
         assert sample["requests"] > 20 and sample["p99_ms"] > 0 and sample["errors"] == 0

@@ -1,4 +1,4 @@
-"""A short fault run in the suite: three etcd members, three API servers,
+"""A short fault run in the suite (30 seconds of faults): three etcd members, three API servers,
 six clients, every kind of fault at least once; the whole history checked
 for linearizability and the end state for the invariants.
 
@@ -18,8 +18,9 @@ from tests.faults.nemesis import KINDS
 SEED = 17
 
 
+@pytest.mark.long
 def test_a_short_run_under_every_kind_of_fault_is_linearizable_and_ends_consistent(tmp_path):
-    [result] = faults.execute(["--seconds", "40", "--seed", str(SEED), "--out", str(tmp_path)])
+    [result] = faults.execute(["--seconds", "30", "--seed", str(SEED), "--out", str(tmp_path)])
     assert result.ok, result.summary()
     assert {f.kind for f in result.faults} == set(KINDS)
     assert len(result.calls) >= 200, result.summary()
