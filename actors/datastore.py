@@ -155,11 +155,6 @@ class Datastore:
             if healthy is None or self._nodes[node_id].healthy == healthy
         ]
 
-    def pending_count(self) -> int:
-        """How many tasks are pending (a simulation's samples; what the
-        nodes hold it keeps itself, from :meth:`cluster_view`)."""
-        return self._status_counts[TaskStatus.PENDING]
-
     def counts(self) -> dict[str, Any]:
         """Tasks by status and nodes by health, kept as changes happen; and
         for the nodes with GPUs, what each device holds (milli-GPU, as

@@ -394,7 +394,7 @@ class _Replay:
         began = time.perf_counter()
         view = self.cp.datastore.cluster_view(0, None, self.sampler.revision).get(timeout=ASK)  # no pending task
         self.sampler.apply(view)  # the nodes changed since the last sample
-        pending = self.cp.datastore.pending_count().get(timeout=ASK)
+        pending = view.pending_total  # counted by the datastore: none of them listed
         cap, alloc = self.sampler.capacity, self.sampler.allocated
         share = lambda a, c: round(a / c, 6) if c else 0.0  # noqa: E731
         fragmentation = round(self.sampler.fragmentation / cap.gpu, 6) if self.typical is not None and cap.gpu else 0.0
