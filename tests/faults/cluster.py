@@ -10,13 +10,13 @@ register's record (see :mod:`tests.faults.clients`).
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 
 import requests
 
 from tests.e2e.processes import ServerProcess
 from tests.etcd.cluster import EtcdCluster
+from tests.etcd.test_processes import poll
 
 TTL = 2.0  # the leader lease, seconds
 
@@ -101,14 +101,8 @@ class ControlPlane:
     def wait_for_one_leader(self, timeout: float) -> int:
         """The one leading server, once there is exactly one (the servers
         are other processes: polled, there is nothing to wait on)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.leaders()
-            if len(found) == 1:
-                return found[0]
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not one leader in {timeout} s: {found}")
-            time.sleep(0.1)
+        [leader] = poll(lambda: found if len(found := self.leaders()) == 1 else None, timeout, every=0.1)
+        return leader
 
     def server_logs(self) -> list[str]:
         return self.logs + [s.stderr() for s in self.servers if s is not None]
