@@ -21,12 +21,23 @@ from api.native.openapi.schemas import (
 from api.native.validation import MAX_BATCH
 
 
-def _body(schema_name: str, required: bool = True, description: str = "") -> dict[str, Any]:
+def _body(schema_name: str, required: bool = True, description: str = "", example: Any = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": _ref(schema_name)}
+    if example is not None:
+        media["example"] = example
     return {
         "required": required,
         "description": description or "A JSON object (a body without a Content-Type is read as JSON too).",
-        "content": {"application/json": {"schema": _ref(schema_name)}},
+        "content": {"application/json": media},
     }
+
+
+# Examples of the create bodies: documentation, and the first request
+# schemathesis sends (its explicit phase), so a property test of a create
+# always sees a 201 besides what it generates.
+_NODE_EXAMPLE = {"id": "node-1", "capacity": {"cpu": 4000, "memory": 8192}, "labels": {"zone": "a"}}
+_TASK_EXAMPLE = {"id": "web-1", "resources": {"cpu": 500, "memory": 256}, "duration": 30}
+_DEPLOYMENT_EXAMPLE = {"id": "web", "replicas": 2, "template": {"resources": {"cpu": 250, "memory": 128}}}
 
 
 _ETAG = {"ETag": {"$ref": "#/components/headers/ETag"}}
@@ -132,7 +143,7 @@ def _node_paths() -> dict[str, Any]:
                 "operationId": "registerNode",
                 "tags": ["nodes"],
                 "summary": "Register a node.",
-                "requestBody": _body("NodeCreate"),
+                "requestBody": _body("NodeCreate", example=_NODE_EXAMPLE),
                 "responses": {
                     "201": {
                         **_json(_ref("Node"), "The node, registered and healthy.", _CREATED),
@@ -245,7 +256,7 @@ def _task_paths() -> dict[str, Any]:
                     "content": {"application/json": {"schema": {"oneOf": [
                         _ref("TaskCreate"),
                         {"type": "array", "items": _ref("TaskCreate"), "minItems": 1, "maxItems": MAX_BATCH},
-                    ]}}},
+                    ]}, "example": _TASK_EXAMPLE}},
                 },
                 "responses": {
                     "201": {
@@ -417,7 +428,7 @@ def _deployment_paths() -> dict[str, Any]:
                 "operationId": "createDeployment",
                 "tags": ["deployments"],
                 "summary": "Create a deployment: the controller keeps `replicas` tasks made from `template`.",
-                "requestBody": _body("DeploymentCreate"),
+                "requestBody": _body("DeploymentCreate", example=_DEPLOYMENT_EXAMPLE),
                 "responses": {
                     "201": _json(_ref("Deployment"), "The deployment.", _CREATED),
                     **_BODY_ERRORS,
