@@ -18,6 +18,10 @@ clock from one due moment to the next, never sleeping:
    actors' work is never interleaved differently from one run to the next:
    the same inputs and seed give the same event log.
 
+All of it runs on one CPU (:mod:`actors.simulation.one_cpu`): the work
+goes from thread to thread at every moment, and a hand-over is cheaper on
+one CPU than across two.
+
 The controller's periodic tick and its safety net (parked tasks looked at
 again every minute) are off: a replay misses no change, so they would find
 nothing. Silent real nodes are looked for at their exact timeout.
@@ -48,6 +52,7 @@ from actors.domain.models import WHOLE_GPU, DeploymentChanges, NodeChanges, Task
 from actors.quiescence import InFlight, counting
 from actors.scheduling.fragmentation import typical_tasks
 from actors.scheduling.gpu import Request
+from actors.simulation.one_cpu import one_cpu
 from actors.simulation.sampling import ClusterSampler
 from actors.simulation.virtual_time import Gate, VirtualClock, VirtualTimer
 from actors.simulation.workload import Arrival, Deploy, NodeEvent, Scale, Workload
@@ -184,7 +189,7 @@ class _Replay:
 
     def run(self) -> Report:
         began = time.perf_counter()
-        with counting(self.counter):
+        with one_cpu(), counting(self.counter):
             self.cp = start_control_plane(self.settings)
             try:
                 self._loop()

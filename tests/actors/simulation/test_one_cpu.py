@@ -1,0 +1,61 @@
+"""Holding a replay to one CPU: the threads it starts inherit it, and the
+caller gets its CPUs back."""
+
+import os
+import threading
+
+import pytest
+
+from actors.simulation.one_cpu import current_cpu, one_cpu, pick
+from actors.simulation.replay import replay
+from actors.simulation.workload import synthetic
+
+def test_pick_keeps_the_current_cpu_if_allowed_else_the_lowest():
+    assert pick({0, 1, 2}, 2) == 2
+    assert pick({1, 3}, 0) == 1
+    assert pick({5}, None) == 5
+
+
+def test_the_current_cpu_is_one_the_thread_may_use():
+    assert current_cpu() in os.sched_getaffinity(0)
+
+
+def test_threads_started_inside_run_on_the_one_cpu_and_the_caller_gets_its_cpus_back():
+    before = os.sched_getaffinity(0)
+    seen = {}
+
+    def look() -> None:
+        seen["thread"] = os.sched_getaffinity(0)
+
+    with one_cpu() as cpu:
+        assert os.sched_getaffinity(0) == {cpu}
+        thread = threading.Thread(target=look)
+        thread.start()
+        thread.join()
+    assert seen["thread"] == {cpu}
+    assert cpu in before
+    assert os.sched_getaffinity(0) == before
+
+
+def test_the_caller_gets_its_cpus_back_after_an_error():
+    before = os.sched_getaffinity(0)
+    with pytest.raises(RuntimeError):
+        with one_cpu():
+            raise RuntimeError("replay failed")
+    assert os.sched_getaffinity(0) == before
+
+
+def test_a_replay_runs_its_actors_on_one_cpu_and_leaves_the_caller_as_it_was():
+    before = os.sched_getaffinity(0)
+    seen = set()
+
+    def progress(at: float, span: float) -> None:  # called on the replay's thread, its actors running
+        actors = [t for t in threading.enumerate() if t.name.endswith(tuple("0123456789")) and "Actor" in t.name]
+        assert actors
+        for thread in actors:
+            seen.add(frozenset(os.sched_getaffinity(thread.native_id)))
+        seen.add(frozenset(os.sched_getaffinity(0)))
+
+    replay(synthetic(20, 2, seed=1), progress=progress)
+    assert len(seen) == 1 and len(next(iter(seen))) == 1
+    assert os.sched_getaffinity(0) == before
