@@ -79,13 +79,12 @@ class EventRecorder:
         self._append(changes, self.clock())
         self.feed.publish(self._seq)
 
-    def record_all(self, inbox: Inbox[Sequence[Change]]) -> None:
-        """:meth:`record` every commit's changes waiting in ``inbox``: the
-        datastore puts each commit there, and a burst of commits costs one
-        message (see :mod:`actors.inbox`)."""
-        now = self.clock()
-        for changes in inbox.take():
-            self._append(changes, now)
+    def record_all(self, inbox: Inbox[tuple[float, Sequence[Change]]]) -> None:
+        """Record every commit's changes waiting in ``inbox``, each with the
+        time of its commit: the datastore puts each commit there, and a
+        burst of commits costs one message (see :mod:`actors.inbox`)."""
+        for at, changes in inbox.take():
+            self._append(changes, at)
         self.feed.publish(self._seq)
 
     def _append(self, changes: Sequence[Change], now: float) -> None:

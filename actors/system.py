@@ -94,6 +94,11 @@ class Settings:
     replica_suffix: Callable[[], str] | None = None
     """Makes the suffix of a deployment's new task (random by default; a
     simulation's counts, so a replay names them alike every time)."""
+    hold_events: bool = False
+    """A simulation's: every commit's changes wait, stamped with their
+    commit's time, until :meth:`ControlPlane.record_events` hands them to
+    the event recorder in one message (instead of one message per burst of
+    commits). A replay records them only before it reads the log."""
     explain_batch: int = EXPLAIN_BATCH
     """Batches of up to this many tasks are placed with an explanation kept
     for the API (:data:`actors.scheduler.EXPLAIN_BATCH`); a replay, which
@@ -129,6 +134,8 @@ class ControlPlane:
     """The last changes with their revisions, for Kubernetes watches."""
     object_manager: Handle | None = None
     """Keeps what nothing acts on (ConfigMaps, namespaces of one's own)."""
+    changes: Inbox | None = None
+    """Every commit's changes on their way to the event recorder."""
 
     @property
     def store(self) -> str:
@@ -150,6 +157,12 @@ class ControlPlane:
         """Block until every change up to ``revision`` is durable; the API
         calls it before acknowledging a write."""
         self.backend.wait_durable(revision, timeout)
+
+    def record_events(self) -> None:
+        """Tell the event recorder to record the changes held for it
+        (:attr:`Settings.hold_events`); nothing if none wait."""
+        if self.changes is not None and len(self.changes):
+            self.events.record_all(self.changes)
 
     def end_watches(self) -> None:
         """End every open watch at once (the native event stream's and the
@@ -176,6 +189,10 @@ class ControlPlane:
             except pykka.ActorDeadError:
                 pass
         self._order.clear()
+
+
+def _held(inbox: Inbox) -> None:
+    """The delivery of held changes: none until asked for."""
 
 
 def _ping(ref: pykka.ActorRef) -> pykka.ActorProxy:
@@ -207,9 +224,11 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
     try:
         feed = ChangeFeed()
         events_feed = EventFeed()
-        # Every commit's changes wait in an inbox for the recorder; a new
-        # recorder takes what its dead predecessor's last message left.
-        changes: Inbox = Inbox(lambda inbox: events.record_all(inbox))
+        # Every commit's changes wait in an inbox for the recorder, stamped
+        # with the commit's time; a new recorder takes what its dead
+        # predecessor's last message left. A simulation holds them until it
+        # asks (record_events).
+        changes: Inbox = Inbox(_held if settings.hold_events else lambda inbox: events.record_all(inbox))
         events = supervised(
             "event-recorder", lambda: EventRecorderActor.start(clock, settings.event_capacity, events_feed),
             lambda h: changes.redeliver(),
@@ -220,7 +239,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         watch_log = WatchLog(start=datastore.revision.get(timeout=START_TIMEOUT))
 
         def on_commit(committed: list) -> None:  # in the datastore's thread
-            changes.put(committed)
+            changes.put((clock(), committed))
             watch_log.append(committed)
 
         datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
@@ -300,7 +319,7 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         scheduler=scheduler, kubelet=kubelet, controller=controller, node_manager=node_manager,
         task_manager=task_manager, deployment_manager=deployment_manager, timer=timer, supervisor=supervisor,
         backend=backend, metrics=metrics, task_submitter=task_submitter, _order=order, elector=elector,
-        object_manager=object_manager,
+        object_manager=object_manager, changes=changes,
     )
 
 

@@ -155,6 +155,7 @@ class _Replay:
             retry_parked_every=math.inf, expiry_check_every=0.0, event_capacity=EVENT_CAPACITY,
             replica_suffix=lambda: f"r{next(suffixes):06d}",
             explain_batch=0,  # nobody reads a replay's explanations, and each costs ten placements
+            hold_events=True,  # recorded when the log is read: a message per DRAIN_EVERY moments, not per commit
         )
         self.hash = hashlib.sha256()
         self.events = 0
@@ -350,6 +351,8 @@ class _Replay:
 
     def _drain(self) -> None:
         began = time.perf_counter()
+        self.cp.record_events()
+        self._idle()
         while True:
             found, head = self.cp.events.read(since=self.last_seq, limit=100_000).get(timeout=ASK)
             for event in found:

@@ -6,7 +6,7 @@ import pytest
 
 from actors.event_recorder import EventRecorder, Expired
 from actors.domain.events import derive
-from actors.domain.models import TaskStatus
+from actors.domain.models import NodeChanges, TaskStatus
 from tests.helpers import make_node, make_task
 
 n = make_node("n1")
@@ -90,3 +90,41 @@ def test_read_tells_a_watcher_where_it_got_to_even_without_a_match(clock):
     recorder.record([(None, n), (None, t)])
     events, head = recorder.read(0, object="nobody")
     assert (events, head) == ([], 2)
+
+
+def test_each_commit_is_recorded_with_its_own_time(clock):
+    """Through the control plane's inbox: a burst of commits recorded in one
+    message keeps each commit's time, not the time of the recording."""
+    from actors.inbox import Inbox
+
+    recorder = EventRecorder(clock)
+    inbox = Inbox(lambda inbox: None)
+    inbox.put((clock(), [(None, n)]))
+    inbox.put((clock.advance(5), [(None, t)]))
+    clock.advance(5)
+    recorder.record_all(inbox)
+    assert [(e.reason, e.time - clock.now) for e in recorder.list()] == [("Registered", -10.0), ("Created", -5.0)]
+
+
+def test_held_events_wait_for_record_events_and_keep_their_commit_times(clock):
+    """A simulation's control plane (``hold_events``) sends the recorder
+    nothing per commit; ``record_events`` records what waits, each change at
+    its commit's time."""
+    from actors.domain.models import NodeSpec
+    from actors.system import Settings, start_control_plane
+
+    cp = start_control_plane(Settings(clock=clock, start_timer=False, hold_events=True))
+    try:
+        registered = clock()
+        cp.node_manager.register(NodeSpec(id="n1")).get(timeout=5)
+        clock.advance(7)
+        cp.node_manager.update("n1", NodeChanges(schedulable=False)).get(timeout=5)
+        clock.advance(3)
+        assert cp.events.list().get(timeout=5) == []
+        cp.record_events()
+        events = cp.events.list().get(timeout=5)
+        assert [(e.reason, e.time) for e in events] == [("Registered", registered), ("Cordoned", registered + 7)]
+        cp.record_events()  # nothing waits: nothing sent, nothing recorded twice
+        assert len(cp.events.list().get(timeout=5)) == 2
+    finally:
+        cp.stop()
