@@ -24,6 +24,8 @@ from typing import Any
 
 import pykka
 
+from actors.reply import SlotFuture
+
 _current: InFlight | None = None
 
 
@@ -53,25 +55,31 @@ class InFlight:
             return self._cond.wait_for(lambda: self._count <= 0, timeout=timeout)
 
 
-class _CountingInbox(queue.Queue):
+class _CountingInbox(queue.SimpleQueue):
     def __init__(self, counter: InFlight) -> None:
         super().__init__()
         self.counter = counter
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         self.counter.add()
-        super().put(item, block, timeout)
+        super().put(item)
 
 
 class CountedActor(pykka.ThreadingActor):
     """A Pykka threading actor whose messages an :class:`InFlight` counts,
-    when one is in force (:func:`counting`) as it is created."""
+    when one is in force (:func:`counting`) as it is created.
+
+    Its inbox is a :class:`queue.SimpleQueue` and its asks' futures are
+    :class:`~actors.reply.SlotFuture` objects: Pykka's own are built on
+    Python-level conditions, and the hand-over costs more than most
+    handlers' work (every actor of the control plane derives from this)."""
 
     _in_flight: InFlight | None = None
+    _create_future = staticmethod(SlotFuture)
 
-    def _create_actor_inbox(self) -> queue.Queue:  # type: ignore[override]  # Pykka calls it from __init__
+    def _create_actor_inbox(self) -> queue.SimpleQueue:  # type: ignore[override]  # Pykka calls it from __init__
         self._in_flight = _current
-        return queue.Queue() if _current is None else _CountingInbox(_current)
+        return queue.SimpleQueue() if _current is None else _CountingInbox(_current)
 
     def _handle_receive(self, message: Any) -> Any:
         try:

@@ -324,12 +324,14 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
 
 
 def _late(handles: dict[str, Handle], name: str, method: str):
-    """Call ``method`` of the actor registered under ``name`` when called
-    (it may be started, or restarted, after the caller)."""
+    """Tell ``method`` to the actor registered under ``name`` when called
+    (it may be started, or restarted, after the caller): a tell, like
+    :meth:`Handle.later`, so no future is made for nobody to read."""
 
-    def call(*args, **kwargs):
+    def call(*args, **kwargs) -> None:
         handle = handles.get(name)
-        return None if handle is None else getattr(handle, method)(*args, **kwargs)
+        if handle is not None:
+            getattr(handle, method).defer(*args, **kwargs)
 
     return call
 

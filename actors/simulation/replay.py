@@ -272,7 +272,10 @@ class _Replay:
         self._idle()
         began = time.perf_counter()
         while self.gate.take():
-            self.cp.controller.run_requested_reconcile().get(timeout=ASK)
+            # A tell: the wait for idle is the wait for the reconcile's end
+            # (it logs what it raises and returns), and a future would wake
+            # this thread once more for nothing.
+            self.cp.controller.run_requested_reconcile.defer()
             self._idle()
         self.spent["reconciles"] += time.perf_counter() - began
         self._moments += 1
