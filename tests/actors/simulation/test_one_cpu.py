@@ -1,13 +1,14 @@
 """Holding a replay to one CPU: the threads it starts inherit it, and the
 caller gets its CPUs back."""
 
+import gc
 import os
 import threading
 
 import pytest
 
 from actors.simulation.one_cpu import current_cpu, one_cpu, pick
-from actors.simulation.replay import replay
+from actors.simulation.replay import GC_THRESHOLDS, replay
 from actors.simulation.workload import synthetic
 
 def test_pick_keeps_the_current_cpu_if_allowed_else_the_lowest():
@@ -50,9 +51,11 @@ def test_the_caller_gets_its_cpus_back_after_an_error():
     assert os.sched_getscheduler(0) == policy
 
 
-def test_a_replay_runs_its_actors_on_one_cpu_and_leaves_the_caller_as_it_was():
+def test_a_replay_runs_on_one_cpu_collects_less_and_leaves_the_caller_as_it_was():
     before = os.sched_getaffinity(0)
+    thresholds = gc.get_threshold()
     seen = set()
+    collector = set()
 
     def progress(at: float, span: float) -> None:  # called on the replay's thread, its actors running
         actors = [t for t in threading.enumerate() if t.name.endswith(tuple("0123456789")) and "Actor" in t.name]
@@ -60,7 +63,10 @@ def test_a_replay_runs_its_actors_on_one_cpu_and_leaves_the_caller_as_it_was():
         for thread in actors:
             seen.add(frozenset(os.sched_getaffinity(thread.native_id)))
         seen.add(frozenset(os.sched_getaffinity(0)))
+        collector.add((gc.get_threshold(), gc.get_freeze_count() > 0))
 
     replay(synthetic(20, 2, seed=1), progress=progress)
     assert len(seen) == 1 and len(next(iter(seen))) == 1
+    assert collector == {(GC_THRESHOLDS, True)}  # the workload frozen, collections rarer
     assert os.sched_getaffinity(0) == before
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
