@@ -34,6 +34,7 @@ fragmentation). See :class:`Report`.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import gc
@@ -202,11 +203,12 @@ class _Replay:
         self.next_sample = 0.0
         self._moments = 0
         self.spent = {"events": 0.0, "reconciles": 0.0, "idle": 0.0, "event log": 0.0, "samples": 0.0}
-        requests = [Request(a.spec.resources.cpu, a.spec.resources.memory,
-                            0 if a.spec.resources.gpu <= 0 else max(a.spec.resources.gpu // WHOLE_GPU, 1),
-                            0 if a.spec.resources.gpu <= 0 else min(a.spec.resources.gpu, WHOLE_GPU))
-                    for _, a in workload.events if isinstance(a, Arrival)]
-        self.typical = typical_tasks([r for r in requests if r.share]) if any(r.share for r in requests) else None
+        sizes = collections.Counter(a.spec.resources for _, a in workload.events if isinstance(a, Arrival))
+        gpu_sizes: collections.Counter[Request] = collections.Counter()
+        for r, n in sizes.items():  # counted by size: a million tasks, a few sizes
+            if r.gpu > 0:
+                gpu_sizes[Request(r.cpu, r.memory, max(r.gpu // WHOLE_GPU, 1), min(r.gpu, WHOLE_GPU))] += n
+        self.typical = typical_tasks(gpu_sizes) if gpu_sizes else None
         self.sampler = ClusterSampler(self.typical)
 
     # -- the loop ---------------------------------------------------------------
