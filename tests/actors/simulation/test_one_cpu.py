@@ -25,30 +25,25 @@ def test_threads_started_inside_run_on_the_one_cpu_and_the_caller_gets_its_cpus_
     before = os.sched_getaffinity(0)
     seen = {}
 
-    policy = os.sched_getscheduler(0)
-
     def look() -> None:
-        seen["thread"] = os.sched_getaffinity(0), os.sched_getscheduler(0)
+        seen["thread"] = os.sched_getaffinity(0)
 
     with one_cpu() as cpu:
         assert os.sched_getaffinity(0) == {cpu}
         thread = threading.Thread(target=look)
         thread.start()
         thread.join()
-    assert seen["thread"] == ({cpu}, os.SCHED_BATCH)
+    assert seen["thread"] == {cpu}
     assert cpu in before
     assert os.sched_getaffinity(0) == before
-    assert os.sched_getscheduler(0) == policy
 
 
 def test_the_caller_gets_its_cpus_back_after_an_error():
     before = os.sched_getaffinity(0)
-    policy = os.sched_getscheduler(0)
     with pytest.raises(RuntimeError):
         with one_cpu():
             raise RuntimeError("replay failed")
     assert os.sched_getaffinity(0) == before
-    assert os.sched_getscheduler(0) == policy
 
 
 def test_a_replay_runs_on_one_cpu_collects_less_and_leaves_the_caller_as_it_was():
