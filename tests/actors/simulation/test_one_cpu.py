@@ -11,6 +11,20 @@ from actors.simulation.one_cpu import current_cpu, one_cpu, pick
 from actors.simulation.replay import GC_THRESHOLDS, replay
 from actors.simulation.workload import synthetic
 
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch):
+    """The suite's other worker keeps the load up: say the machine is idle."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+
+
+def test_a_busy_machine_leaves_the_threads_as_they_are(monkeypatch):
+    before = os.sched_getaffinity(0), os.sched_getscheduler(0)
+    monkeypatch.setattr(os, "getloadavg", lambda: (len(before[0]) - 0.5, 0.0, 0.0))
+    with one_cpu() as cpu:
+        assert cpu is None
+        assert (os.sched_getaffinity(0), os.sched_getscheduler(0)) == before
+
+
 def test_pick_keeps_the_current_cpu_if_allowed_else_the_lowest():
     assert pick({0, 1, 2}, 2) == 2
     assert pick({1, 3}, 0) == 1
@@ -25,25 +39,30 @@ def test_threads_started_inside_run_on_the_one_cpu_and_the_caller_gets_its_cpus_
     before = os.sched_getaffinity(0)
     seen = {}
 
+    policy = os.sched_getscheduler(0)
+
     def look() -> None:
-        seen["thread"] = os.sched_getaffinity(0)
+        seen["thread"] = os.sched_getaffinity(0), os.sched_getscheduler(0)
 
     with one_cpu() as cpu:
         assert os.sched_getaffinity(0) == {cpu}
         thread = threading.Thread(target=look)
         thread.start()
         thread.join()
-    assert seen["thread"] == {cpu}
+    assert seen["thread"] == ({cpu}, os.SCHED_BATCH)
     assert cpu in before
     assert os.sched_getaffinity(0) == before
+    assert os.sched_getscheduler(0) == policy
 
 
 def test_the_caller_gets_its_cpus_back_after_an_error():
     before = os.sched_getaffinity(0)
+    policy = os.sched_getscheduler(0)
     with pytest.raises(RuntimeError):
         with one_cpu():
             raise RuntimeError("replay failed")
     assert os.sched_getaffinity(0) == before
+    assert os.sched_getscheduler(0) == policy
 
 
 def test_a_replay_runs_on_one_cpu_collects_less_and_leaves_the_caller_as_it_was():
