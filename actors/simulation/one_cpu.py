@@ -23,10 +23,11 @@ without (18 million involuntary switches).
 Both only pay on a CPU the replay has to itself: a batch thread sharing its
 CPU with a busy process waits out that process's time slice at every
 hand-over (a 20-task replay took 5 s beside the test suite's other worker).
-So a replay takes one CPU only while the machine has one to spare: the
-load average of the last minute below the CPUs it may use less a half
-(the replay of the policy before, in the same process, counts about one).
-Otherwise its threads run as any others.
+So a replay takes the CPU that was idlest over a tenth of a second before
+it starts (``/proc/stat``), and only if that one was idle at least half of
+it; otherwise its threads run as any others. (The load average would not
+do: a replay's own threads, queued on its one CPU, keep it near 2, and the
+next policy's run would find no CPU to spare.)
 
 Linux gives a new thread its creator's affinity and policy, so the actors
 started inside :func:`one_cpu` all run on the CPU it picks, as batch
@@ -38,9 +39,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterator
 
 logger = logging.getLogger(__name__)
+
+IDLE_WINDOW = 0.1
+"""Seconds over which the CPUs' idle time is measured before a replay."""
+SPARE = 0.5
+"""The least share of that time the chosen CPU must have been idle."""
 
 
 def current_cpu() -> int | None:
@@ -59,28 +66,67 @@ def current_cpu() -> int | None:
 
 
 def pick(allowed: set[int], current: int | None) -> int:
-    """The CPU to stay on: the one the thread runs on if it may (the kernel
-    put it on a CPU with room), else the lowest allowed."""
+    """The CPU to stay on when nothing says which is idle: the one the
+    thread runs on if it may, else the lowest allowed."""
     return current if current in allowed else min(allowed)
+
+
+def idle_shares(window: float = IDLE_WINDOW) -> dict[int, float] | None:
+    """Each CPU's share of ``window`` seconds spent idle (or waiting for
+    I/O), from two reads of ``/proc/stat``; None where there is none."""
+    first = _cpu_times()
+    if first is None:
+        return None
+    time.sleep(window)  # a measurement over wall time: nothing to wait on instead
+    second = _cpu_times() or {}
+    shares = {}
+    for cpu, (idle, total) in second.items():
+        before = first.get(cpu)
+        if before is not None and total > before[1]:
+            shares[cpu] = (idle - before[0]) / (total - before[1])
+    return shares
+
+
+def _cpu_times() -> dict[int, tuple[int, int]] | None:
+    """Per CPU: (idle + iowait, all) jiffies since boot."""
+    try:
+        with open("/proc/stat") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    times = {}
+    for line in lines:
+        name, *fields = line.split()
+        if name.startswith("cpu") and name[3:].isdigit():
+            values = [int(v) for v in fields[:8]]
+            times[int(name[3:])] = (values[3] + values[4], sum(values))
+    return times
+
+
+def choose(allowed: set[int], shares: dict[int, float] | None, current: int | None) -> int | None:
+    """The idlest allowed CPU if it was idle at least :data:`SPARE` of the
+    time, else None (no CPU to spare); without shares, :func:`pick`."""
+    if shares is None:
+        return pick(allowed, current)
+    best = max(sorted(allowed), key=lambda cpu: shares.get(cpu, 0.0))
+    return best if shares.get(best, 0.0) >= SPARE else None
 
 
 @contextlib.contextmanager
 def one_cpu() -> Iterator[int | None]:
-    """Hold the calling thread, and every thread it starts meanwhile, to one
-    of the CPUs it may use, as batch threads, if the machine has a CPU to
-    spare; give the calling thread its CPUs and policy back after.
+    """Hold the calling thread, and every thread it starts meanwhile, to the
+    idlest of the CPUs it may use, as batch threads, if that one was idle
+    enough; give the calling thread its CPUs and policy back after.
     Yields the CPU, or None where affinity cannot be set."""
     if not hasattr(os, "sched_setaffinity"):
         yield None
         return
     allowed = os.sched_getaffinity(0)
-    load = os.getloadavg()[0]
-    if len(allowed) < 2 or load >= len(allowed) - 0.5:
-        logger.debug("no CPU to spare (load %.1f on %d): the replay's threads are not held to one", load,
-                     len(allowed))
+    cpu = choose(allowed, idle_shares(), current_cpu()) if len(allowed) > 1 else None
+    if cpu is None:
+        logger.debug("no CPU to spare: the replay's threads are not held to one")
         yield None
         return
-    cpu = pick(allowed, current_cpu())
     try:
         os.sched_setaffinity(0, {cpu})
     except OSError as error:  # a container may forbid it: run spread as before

@@ -7,22 +7,37 @@ import threading
 
 import pytest
 
-from actors.simulation.one_cpu import current_cpu, one_cpu, pick
+from actors.simulation import one_cpu as one_cpu_module
+from actors.simulation.one_cpu import choose, current_cpu, idle_shares, one_cpu, pick
 from actors.simulation.replay import GC_THRESHOLDS, replay
 from actors.simulation.workload import synthetic
 
 @pytest.fixture(autouse=True)
 def quiet_machine(monkeypatch):
-    """The suite's other worker keeps the load up: say the machine is idle."""
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    """The suite's other worker keeps a CPU busy: say every CPU is idle."""
+    monkeypatch.setattr(one_cpu_module, "idle_shares", lambda: {cpu: 1.0 for cpu in os.sched_getaffinity(0)})
 
 
 def test_a_busy_machine_leaves_the_threads_as_they_are(monkeypatch):
     before = os.sched_getaffinity(0), os.sched_getscheduler(0)
-    monkeypatch.setattr(os, "getloadavg", lambda: (len(before[0]) - 0.5, 0.0, 0.0))
+    monkeypatch.setattr(one_cpu_module, "idle_shares", lambda: {cpu: 0.3 for cpu in before[0]})
     with one_cpu() as cpu:
         assert cpu is None
         assert (os.sched_getaffinity(0), os.sched_getscheduler(0)) == before
+
+
+def test_the_idlest_cpu_is_chosen_if_idle_enough():
+    assert choose({0, 1}, {0: 0.1, 1: 0.9}, current=0) == 1
+    assert choose({0, 1}, {0: 0.6, 1: 0.6}, current=1) == 0  # a tie: the lowest
+    assert choose({0, 1}, {0: 0.4, 1: 0.2}, current=0) is None  # none half idle
+    assert choose({1}, {0: 1.0, 1: 0.7}, current=0) == 1  # only what the thread may use
+    assert choose({0, 1}, None, current=1) == 1  # no /proc/stat: stay where it runs
+
+
+def test_idle_shares_are_read_for_every_cpu():
+    shares = idle_shares(window=0.05)
+    assert set(shares) >= os.sched_getaffinity(0)
+    assert all(0.0 <= share <= 1.0 for share in shares.values())
 
 
 def test_pick_keeps_the_current_cpu_if_allowed_else_the_lowest():
