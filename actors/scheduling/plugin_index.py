@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from actors.domain.models import GPU_MODEL_LABEL, WHOLE_GPU, Node, Task
+from actors.domain.models import GPU_MODEL_LABEL, WHOLE_GPU, Node, Resources, Task
 from actors.scheduling import policies, rules
 from actors.scheduling.gpu import GpuNodes, Request
 from actors.scheduling.plugins import inter_pod_affinity, node_affinity, taint_toleration, topology_spread
@@ -35,10 +35,14 @@ MAX_SHAPES = 10_000  # distinct task shapes remembered for the typical tasks
 
 
 def request_of(task: Task) -> Request:
-    gpu = task.resources.gpu
+    return request_for(task.resources)
+
+
+def request_for(resources: Resources) -> Request:
+    gpu = resources.gpu
     count = 0 if gpu <= 0 else max(gpu // WHOLE_GPU, 1)
     share = 0 if gpu <= 0 else min(gpu, WHOLE_GPU)
-    return Request(task.resources.cpu, task.resources.memory, count, share)
+    return Request(resources.cpu, resources.memory, count, share)
 
 
 def columns(nodes: Sequence[Node]) -> GpuNodes:
@@ -46,13 +50,20 @@ def columns(nodes: Sequence[Node]) -> GpuNodes:
     state = GpuNodes([n.id for n in nodes], [n.capacity.cpu for n in nodes], [n.capacity.memory for n in nodes],
                      [n.gpus for n in nodes], [n.labels.get(GPU_MODEL_LABEL, "") for n in nodes])
     for i, node in enumerate(nodes):
-        state.cpu_free[i] = node.capacity.cpu - node.allocated.cpu
-        state.memory_free[i] = node.capacity.memory - node.allocated.memory
-        free = node.gpu_free()
-        state.dev_free[i, :len(free)] = free
-        for kind, count in node.gpu_kinds:
-            state.kinds[i, kind] = count
+        write_use(state, i, node)
     return state
+
+
+def write_use(state: GpuNodes, i: int, node: Node) -> None:
+    """Write what ``node`` has in use into row ``i`` of ``state`` (its
+    capacity and devices as the row was built with)."""
+    state.cpu_free[i] = node.capacity.cpu - node.allocated.cpu
+    state.memory_free[i] = node.capacity.memory - node.allocated.memory
+    free = node.gpu_free()
+    state.dev_free[i, :len(free)] = free
+    state.kinds[i] = 0
+    for kind, count in node.gpu_kinds:
+        state.kinds[i, kind] = count
 
 
 class PluginIndex:

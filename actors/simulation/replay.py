@@ -18,9 +18,9 @@ clock from one due moment to the next, never sleeping:
    actors' work is never interleaved differently from one run to the next:
    the same inputs and seed give the same event log.
 
-All of it runs on one CPU (:mod:`actors.simulation.one_cpu`): the work
-goes from thread to thread at every moment, and a hand-over is cheaper on
-one CPU than across two.
+All of it runs on one CPU when one is idle enough
+(:mod:`actors.simulation.one_cpu`): the work goes from thread to thread at
+every moment, and a hand-over is cheaper on one CPU than across two.
 
 The controller's periodic tick and its safety net (parked tasks looked at
 again every minute) are off: a replay misses no change, so they would find
@@ -51,10 +51,11 @@ import numpy as np
 import orjson
 
 from actors.domain.events import Event
-from actors.domain.models import WHOLE_GPU, DeploymentChanges, NodeChanges, TaskStatus
+from actors.domain.models import DeploymentChanges, NodeChanges, TaskStatus
 from actors.quiescence import InFlight, counting
 from actors.scheduling.fragmentation import typical_tasks
 from actors.scheduling.gpu import Request
+from actors.scheduling.plugin_index import request_for
 from actors.simulation.one_cpu import one_cpu
 from actors.simulation.sampling import ClusterSampler
 from actors.simulation.virtual_time import Gate, VirtualClock, VirtualTimer
@@ -207,7 +208,7 @@ class _Replay:
         gpu_sizes: collections.Counter[Request] = collections.Counter()
         for r, n in sizes.items():  # counted by size: a million tasks, a few sizes
             if r.gpu > 0:
-                gpu_sizes[Request(r.cpu, r.memory, max(r.gpu // WHOLE_GPU, 1), min(r.gpu, WHOLE_GPU))] += n
+                gpu_sizes[request_for(r)] += n
         self.typical = typical_tasks(gpu_sizes) if gpu_sizes else None
         self.sampler = ClusterSampler(self.typical)
 

@@ -22,7 +22,7 @@ from actors.domain.models import GPU_MODEL_LABEL, Node, Resources
 from actors.domain.views import ClusterView
 from actors.scheduling.fragmentation import Fragmentation, TypicalTasks
 from actors.scheduling.node_snapshot import NodeSnapshot
-from actors.scheduling.plugin_index import columns
+from actors.scheduling.plugin_index import columns, write_use
 
 
 class ClusterSampler:
@@ -57,18 +57,11 @@ class ClusterSampler:
 
     def _update(self, nodes: list[Node], rows: list[int]) -> None:
         """Write the changed rows as :func:`columns` would have."""
-        cols = self._columns
         changed = [nodes[i] for i in rows]
-        index = np.asarray(rows, dtype=np.int64)
-        cols.cpu_free[index] = [n.capacity.cpu - n.allocated.cpu for n in changed]
-        cols.memory_free[index] = [n.capacity.memory - n.allocated.memory for n in changed]
-        self._allocated[index] = [(n.allocated.cpu, n.allocated.memory, n.allocated.gpu) for n in changed]
-        cols.kinds[index] = 0
         for row, node in zip(rows, changed):
-            free = node.gpu_free()
-            cols.dev_free[row, :len(free)] = free
-            for kind, count in node.gpu_kinds:
-                cols.kinds[row, kind] = count
+            write_use(self._columns, row, node)
+        index = np.asarray(rows, dtype=np.int64)
+        self._allocated[index] = [(n.allocated.cpu, n.allocated.memory, n.allocated.gpu) for n in changed]
         if self._fragmentation is not None:
             self._fragmentation.refresh(index)
 
