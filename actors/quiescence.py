@@ -30,19 +30,29 @@ _current: InFlight | None = None
 
 
 class InFlight:
+    """The count of messages in flight, and a wait for it to reach zero.
+
+    A plain lock, not a :class:`threading.Condition`: every message of a
+    replay passes here twice, and a condition's Python-level entry and exit
+    cost more than the count. A waiter parks on a lock of its own, which
+    the message that brings the count to zero releases."""
+
     def __init__(self) -> None:
         self._count = 0
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiters: list[Any] = []  # locks held for the threads waiting for zero
 
     def add(self) -> None:
-        with self._cond:
+        with self._lock:
             self._count += 1
 
     def done(self) -> None:
-        with self._cond:
+        with self._lock:
             self._count -= 1
-            if self._count <= 0:
-                self._cond.notify_all()
+            if self._count <= 0 and self._waiters:
+                for waiter in self._waiters:
+                    waiter.release()
+                self._waiters.clear()
 
     @property
     def count(self) -> int:
@@ -51,8 +61,19 @@ class InFlight:
     def wait_idle(self, timeout: float) -> bool:
         """Block until no message is in flight; False if ``timeout`` seconds
         passed first."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._count <= 0, timeout=timeout)
+        with self._lock:
+            if self._count <= 0:
+                return True
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiters.append(waiter)
+        if waiter.acquire(timeout=timeout):
+            return True
+        with self._lock:
+            if waiter in self._waiters:  # still waiting: give up
+                self._waiters.remove(waiter)
+                return False
+            return True  # released as the time ran out
 
 
 class _CountingInbox(queue.SimpleQueue):

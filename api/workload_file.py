@@ -129,6 +129,7 @@ def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
             raise ValidationError(f"nodes[{i}].id", f"node '{node.id}' is given twice")
         seen.add(node.id)
     events: list[tuple[float, Event]] = []
+    task_ids: set[str] = set()
     for i, item in enumerate(sections.get("task", [])):
         where = f"tasks[{i}]"
         body, (at, count, withdraw_at) = _pop(item, where, "at", "count", "withdraw_at")
@@ -143,12 +144,19 @@ def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
         base = spec.id or f"task-{i}"
         for k in range(count):
             task_id = base if count == 1 and spec.id else f"{base}-{k + 1}"
+            if task_id in task_ids:
+                raise ValidationError(f"{where}.id", f"task '{task_id}' is given twice")
+            task_ids.add(task_id)
             events.append((at, Arrival(_with_id(spec, task_id), leave_at=leave)))
+    seen_deployments: set[str] = set()
     for i, item in enumerate(sections.get("deployment", [])):
         where = f"deployments[{i}]"
         body, (at, scale) = _pop(item, where, "at", "scale")
         at = 0.0 if at is None else _time(at, f"{where}.at")
         spec: DeploymentSpec = _checked(validation.deployment_spec, body, where)
+        if spec.id in seen_deployments:
+            raise ValidationError(f"{where}.id", f"deployment '{spec.id}' is given twice")
+        seen_deployments.add(spec.id)
         events.append((at, Deploy(spec)))
         for j, step in enumerate(scale or []):
             step_body, (when, replicas) = _pop(step, f"{where}.scale[{j}]", "at", "replicas")

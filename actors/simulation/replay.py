@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from actors.domain.errors import OrchestratorError
 from actors.domain.events import Event
 from actors.domain.models import DeploymentChanges, NodeChanges, TaskStatus
 from actors.quiescence import InFlight, counting
@@ -180,6 +181,7 @@ class _Replay:
             retry_parked_every=math.inf, expiry_check_every=0.0, event_capacity=EVENT_CAPACITY,
             replica_suffix=lambda: f"r{next(suffixes):06d}",
             explain_batch=0,  # nobody reads a replay's explanations, and each costs ten placements
+            keep_changes=False,  # no API, so no watches
             hold_events=True,  # recorded when the log is read: a message per DRAIN_EVERY moments, not per commit
         )
         self.hash = hashlib.sha256()
@@ -196,6 +198,7 @@ class _Replay:
         self.rescheduled = self.preempted = self.evicted = 0
         self.last_end = 0.0
         self.leaves: list[tuple[float, int, str]] = []  # (when, seq, task id)
+        self.creates: list[tuple[float, Arrival, Any]] = []  # this moment's arrivals, and their commits' futures
         self.heartbeats: dict[str, float] = {}  # real node -> next heartbeat (virtual s)
         self.silent: dict[str, float] = {}  # real node whose heartbeats stopped -> when it times out
         self.samples: list[Sample] = []
@@ -266,7 +269,7 @@ class _Replay:
                     self.cp.node_manager.heartbeat(node_id).get(timeout=ASK)
                     self.heartbeats[node_id] = when + self.workload.heartbeat_every
             while i < len(events) and events[i][0] <= at:
-                self._apply(events[i][1], at)
+                self._apply_checked(events[i][1], at)
                 i += 1
             while self.leaves and self.leaves[0][0] <= at:
                 self._leave(heapq.heappop(self.leaves)[2])
@@ -296,6 +299,13 @@ class _Replay:
         """Run the reconciles asked for, one at a time, each once every actor
         is idle; every :data:`DRAIN_EVERY` moments, read the event log."""
         self._idle()
+        if self.creates:
+            for at, event, created in self.creates:
+                try:
+                    created.get(timeout=0)
+                except OrchestratorError as exc:
+                    raise ReplayError(_refused(at, event, exc)) from None
+            self.creates.clear()
         began = time.perf_counter()
         while self.gate.take():
             # A tell: the wait for idle is the wait for the reconcile's end
@@ -310,13 +320,21 @@ class _Replay:
 
     # -- applying the workload ---------------------------------------------------------
 
+    def _apply_checked(self, event: object, at: float) -> None:
+        try:
+            self._apply(event, at)
+        except OrchestratorError as exc:
+            raise ReplayError(_refused(at, event, exc)) from None
+
     def _apply(self, event: object, at: float) -> None:
         cp = self.cp
         if isinstance(event, Arrival):
             # What the task manager's create does (a Create, then a reconcile
             # wanted), without its round trip: a replay of a million tasks
-            # spends a minute on it.
-            cp.datastore.commit([Create(new_task(event.spec, self.clock))]).get(timeout=ASK)
+            # spends a minute on it. Its answer is read once the control
+            # plane is idle (:meth:`_settle`), which it waits for anyway:
+            # this thread is woken once, not twice.
+            self.creates.append((at, event, cp.datastore.commit([Create(new_task(event.spec, self.clock))])))
             self.gate()
             self.total += 1
             self.known.add(event.spec.id)
@@ -445,6 +463,21 @@ class _Replay:
                 self.sample_every *= 2
                 self.next_sample = self.samples[-1].at + self.sample_every
         self.spent["samples"] += time.perf_counter() - began
+
+
+def _refused(at: float, event: object, error: Exception) -> str:
+    """What a replay says of a workload event the control plane refused."""
+    if isinstance(event, Arrival):
+        what = f"the arrival of task '{event.spec.id}'"
+    elif isinstance(event, Deploy):
+        what = f"the deployment '{event.spec.id}'"
+    elif isinstance(event, Scale):
+        what = f"scaling deployment '{event.deployment}' to {event.replicas}"
+    elif isinstance(event, NodeEvent):
+        what = f"the node event '{event.action}' of node '{event.node}'"
+    else:
+        what = repr(event)
+    return f"at {at:g} s, {what} was refused: {error}"
 
 
 def replay(workload: Workload, policy: str = "spread", seed: int = 0, *, node_timeout: float = 40.0,

@@ -90,6 +90,10 @@ def test_json_lines_say_the_same_as_yaml(tmp_path):
     ("tasks: [{at: 1, count: 0}]", "tasks[0].count: must be a whole number"),
     ("tasks: [{at: 1, colour: red}]", "tasks[0].colour: unknown field"),
     ("nodes: [{id: n1}, {id: n1}]", "nodes[1].id: node 'n1' is given twice"),
+    ("tasks: [{at: 1, id: t}, {at: 2, id: t}]", "tasks[1].id: task 't' is given twice"),
+    ("tasks: [{at: 1, id: t, count: 2}, {at: 2, id: t-2}]", "tasks[1].id: task 't-2' is given twice"),
+    ("deployments: [{id: web, template: {}}, {id: web, template: {}}]",
+     "deployments[1].id: deployment 'web' is given twice"),
     ("nodes: [{capacity: {cpu: 1}}]", "nodes[0].id"),
     ("node_events: [{at: 1, node: n1, action: explode}]", "node_events[0].action: must be one of"),
     ("deployments: [{id: web, scale: [{at: 5, replicas: -1}]}]", "deployments[0].scale[0].replicas"),
@@ -114,6 +118,15 @@ def test_a_bad_workload_file_names_the_field(tmp_path, text, says):
 def test_what_cannot_run_is_an_error_naming_it(args, says):
     code, out, err = replay(*args)
     assert code == 2 and says in err and out == ""
+
+
+def test_a_workload_event_the_control_plane_refuses_ends_the_replay_with_an_error_naming_it(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("nodes: [{id: n1, capacity: {cpu: 4000, memory: 8192}}]\n"
+                    "node_events: [{at: 5, node: nope, action: cordon}]\n")
+    code, out, err = replay("--workload", str(path))
+    assert code == 1 and out == ""
+    assert err.strip() == "error: at 5 s, the node event 'cordon' of node 'nope' was refused: node 'nope' not found"
 
 
 def test_the_progress_bar_shows_virtual_time_against_the_span():

@@ -8,7 +8,7 @@ import pytest
 
 from actors.domain.models import NodeSpec, Resources, TaskSpec
 from actors.simulation import openb
-from actors.simulation.replay import BASE, percentiles, replay
+from actors.simulation.replay import BASE, ReplayError, percentiles, replay
 from actors.simulation.workload import Arrival, Deploy, NodeEvent, Scale, Workload, from_openb, synthetic
 from actors.domain.models import DeploymentSpec, TaskTemplate
 
@@ -45,6 +45,14 @@ def test_a_silent_real_node_is_unhealthy_exactly_node_timeout_after_its_last_hea
     assert ("Unhealthy", 60.0) in times(events, "real")  # last heartbeat at 20
     assert times(events, "t1")[-3:] == [("Rescheduled", 60.0), ("Scheduled", 60.0), ("Started", 60.0)]
     assert report.rescheduled == 1 and report.virtual_seconds == 60.0
+
+
+def test_an_arrival_the_datastore_refuses_stops_the_replay_naming_it():
+    spec = TaskSpec(id="t1", resources=Resources(500, 512), duration=1.0)
+    workload = Workload("twice", [NodeSpec("n1", Resources(4000, 8192))],
+                        [(1.0, Arrival(spec)), (3.0, Arrival(TaskSpec(id="t2"))), (3.0, Arrival(spec))])
+    with pytest.raises(ReplayError, match=r"^at 3 s, the arrival of task 't1' was refused: task 't1' already exists$"):
+        replay(workload)
 
 
 def test_events_due_at_one_moment_are_all_applied_before_the_scheduler_runs():
