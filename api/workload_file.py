@@ -14,7 +14,8 @@ would), with a few fields of the replay's own:
 - ``tasks``: ``at`` (required) the arrival; ``count`` (default 1) that many
   alike, named ``ID-1``, ``ID-2``, ...; ``withdraw_at`` takes it away then
   (withdrawn if still pending, deleted if running). ``duration`` counts from
-  its start; ``outcome`` succeeded or failed.
+  its start; ``outcome`` succeeded or failed. A task id (as given or as
+  made from ``count``) may appear once only, as may a deployment's.
 - ``deployments``: ``at`` (default 0) when it is made; ``scale``: a list of
   ``{at, replicas}``.
 - ``node_events``: ``{at, node, action}``, the action one of ``fail``,
