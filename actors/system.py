@@ -242,12 +242,12 @@ def start_control_plane(settings: Settings | None = None, backend: Backend | Non
         order.append(datastore)
         watch_log = WatchLog(start=datastore.revision.get(timeout=START_TIMEOUT))
 
+        keep_changes = settings.keep_changes
+
         def on_commit(committed: list) -> None:  # in the datastore's thread
             changes.put((clock(), committed))
             if keep_changes:
                 watch_log.append(committed)
-
-        keep_changes = settings.keep_changes
 
         datastore.set_on_commit(on_commit).get(timeout=START_TIMEOUT)
         metrics.watch_counts(lambda: datastore.counts().get(timeout=START_TIMEOUT))

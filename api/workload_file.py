@@ -124,11 +124,9 @@ def _pop(item: object, field: str, *keys: str) -> tuple[dict[str, Any], list[Any
 def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
     nodes = [_checked(validation.node_spec, _pop(n, f"nodes[{i}]")[0], f"nodes[{i}]")
              for i, n in enumerate(sections.get("node", []))]
-    seen = set()
+    seen_nodes: set[str] = set()
     for i, node in enumerate(nodes):
-        if node.id in seen:
-            raise ValidationError(f"nodes[{i}].id", f"node '{node.id}' is given twice")
-        seen.add(node.id)
+        _first_time(seen_nodes, "node", node.id, f"nodes[{i}].id")
     events: list[tuple[float, Event]] = []
     task_ids: set[str] = set()
     for i, item in enumerate(sections.get("task", [])):
@@ -145,9 +143,7 @@ def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
         base = spec.id or f"task-{i}"
         for k in range(count):
             task_id = base if count == 1 and spec.id else f"{base}-{k + 1}"
-            if task_id in task_ids:
-                raise ValidationError(f"{where}.id", f"task '{task_id}' is given twice")
-            task_ids.add(task_id)
+            _first_time(task_ids, "task", task_id, f"{where}.id")
             events.append((at, Arrival(_with_id(spec, task_id), leave_at=leave)))
     seen_deployments: set[str] = set()
     for i, item in enumerate(sections.get("deployment", [])):
@@ -155,9 +151,7 @@ def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
         body, (at, scale) = _pop(item, where, "at", "scale")
         at = 0.0 if at is None else _time(at, f"{where}.at")
         spec: DeploymentSpec = _checked(validation.deployment_spec, body, where)
-        if spec.id in seen_deployments:
-            raise ValidationError(f"{where}.id", f"deployment '{spec.id}' is given twice")
-        seen_deployments.add(spec.id)
+        _first_time(seen_deployments, "deployment", spec.id, f"{where}.id")
         events.append((at, Deploy(spec)))
         for j, step in enumerate(scale or []):
             step_body, (when, replicas) = _pop(step, f"{where}.scale[{j}]", "at", "replicas")
@@ -184,6 +178,13 @@ def _workload(name: str, sections: Mapping[str, Any]) -> Workload:
     if isinstance(every, bool) or not isinstance(every, (int, float)) or not 0 < every < math.inf:
         raise ValidationError("heartbeat_every", "must be a positive number of seconds")
     return Workload(name, nodes, events, heartbeat_every=float(every))
+
+
+def _first_time(seen: set[str], kind: str, record_id: str, field: str) -> None:
+    """Note ``record_id`` as seen; a ValidationError naming ``field`` if it was already."""
+    if record_id in seen:
+        raise ValidationError(field, f"{kind} '{record_id}' is given twice")
+    seen.add(record_id)
 
 
 def _checked(read: Any, body: dict[str, Any], where: str) -> Any:
