@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import sys
+import time
 import urllib.parse
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -24,6 +25,15 @@ DEFAULT_SERVER = "http://127.0.0.1:8080"
 APPLY_KINDS = {"Node": "node", "Task": "task", "Deployment": "deployment"}
 # What `apply` may change on an object that exists, by kind.
 MUTABLE = {"node": ("healthy", "schedulable", "labels"), "task": (), "deployment": ("replicas", "template")}
+
+
+# How long `get -w` goes on while the objects its events name cannot be
+# fetched (a stopping server's stream ends well within it).
+FETCH_GRACE_SECONDS = 10.0
+_clock = time.monotonic
+
+# How a kept-alive connection that the server has since closed fails.
+_STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 
 
 class CommandError(Exception):
@@ -49,13 +59,20 @@ class Api:
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, http.client.HTTPMessage]:
         payload = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if payload is not None else {}
-        try:
-            self._conn.request(method, path, body=payload, headers={**headers, **self._auth})
-            response = self._conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._conn.close()
-            raise CommandError(f"error: cannot reach the server at {self.server}: {exc}") from None
+        # A GET is sent again, once, on a new connection when the kept-alive
+        # one turns out closed: the server closes connections idle for a
+        # minute, which a `get -w` fetching each changed object outlives.
+        attempts = 2 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                self._conn.request(method, path, body=payload, headers={**headers, **self._auth})
+                response = self._conn.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self._conn.close()
+                if not isinstance(exc, _STALE_CONNECTION) or attempt == attempts - 1:
+                    raise CommandError(f"error: cannot reach the server at {self.server}: {exc}") from None
         try:
             parsed = json.loads(data) if data else None
         except ValueError:
@@ -140,10 +157,22 @@ def get(api: Api, kind_word: str, names: list[str], output: str | None, watch: b
     if not watch:
         return 0
     wanted = set(names)
+    failing_since: float | None = None
     for event in api.watch(since, kind):
         if wanted and event["object"] not in wanted:
             continue
-        obj = api.exists(f"/{path}/{urllib.parse.quote(event['object'])}")
+        try:
+            obj = api.exists(f"/{path}/{urllib.parse.quote(event['object'])}")
+        except CommandError:
+            # A server that is stopping refuses fetches a moment before its
+            # stream ends, the usual end of a watch (exit 0), and events
+            # already on their way still arrive. Fetches failing for longer
+            # than that while the stream goes on are an error.
+            failing_since = _clock() if failing_since is None else failing_since
+            if _clock() - failing_since > FETCH_GRACE_SECONDS:
+                raise
+            continue
+        failing_since = None
         if obj is None:
             out.write(f"{event['object']}   Deleted\n")
         elif output in ("json", "yaml"):

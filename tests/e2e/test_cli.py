@@ -108,10 +108,10 @@ def test_apply_refuses_to_change_what_cannot_change(cluster, tmp_path):
 def test_get_watch_prints_changes_until_the_server_stops(cluster_factory):
     cluster = cluster_factory(reconcile_interval=3600.0)
     cluster.post("/nodes", {"id": "n1"})
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     result = {}
     watcher = threading.Thread(
-        target=lambda: result.update(code=main(["get", "tasks", "-w", "--server", cluster.url], out=out, err=io.StringIO()))
+        target=lambda: result.update(code=main(["get", "tasks", "-w", "--server", cluster.url], out=out, err=err))
     )
     watcher.start()
     cluster.wait_until(lambda: "No tasks found." in out.getvalue())
@@ -119,7 +119,7 @@ def test_get_watch_prints_changes_until_the_server_stops(cluster_factory):
     cluster.wait_until(lambda: "Running" in out.getvalue())
     cluster.server.stop(timeout=5)
     watcher.join(timeout=10)
-    assert result == {"code": 0}
+    assert result == {"code": 0}, err.getvalue()
     lines = out.getvalue().splitlines()
     assert lines[0] == "No tasks found."
     assert [line.split()[:2] for line in lines[1:]][-1] == ["t1", "Running"]
