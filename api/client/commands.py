@@ -40,6 +40,10 @@ class CommandError(Exception):
     """A failure to report on stderr; the command exits 1."""
 
 
+class Unreachable(CommandError):
+    """No answer from the server: refused, reset or closed."""
+
+
 def default_server() -> str:
     return os.environ.get("ORCHESTRATOR_URL", DEFAULT_SERVER)
 
@@ -72,7 +76,7 @@ class Api:
             except (OSError, http.client.HTTPException) as exc:
                 self._conn.close()
                 if not isinstance(exc, _STALE_CONNECTION) or attempt == attempts - 1:
-                    raise CommandError(f"error: cannot reach the server at {self.server}: {exc}") from None
+                    raise Unreachable(f"error: cannot reach the server at {self.server}: {exc}") from None
         try:
             parsed = json.loads(data) if data else None
         except ValueError:
@@ -163,7 +167,7 @@ def get(api: Api, kind_word: str, names: list[str], output: str | None, watch: b
             continue
         try:
             obj = api.exists(f"/{path}/{urllib.parse.quote(event['object'])}")
-        except CommandError:
+        except Unreachable:
             # A server that is stopping refuses fetches a moment before its
             # stream ends, the usual end of a watch (exit 0), and events
             # already on their way still arrive. Fetches failing for longer

@@ -69,7 +69,7 @@ def test_a_post_is_not_sent_twice_when_its_connection_was_closed(closing_server)
     api = commands.Api(url)
     try:
         assert api.call("POST", "/nodes", {"id": "n1"}) == {"id": "n1"}
-        with pytest.raises(commands.CommandError, match=f"cannot reach the server at {url}"):
+        with pytest.raises(commands.Unreachable, match=f"cannot reach the server at {url}"):
             api.call("POST", "/nodes", {"id": "n2"})
     finally:
         api.close()
@@ -97,7 +97,7 @@ class _WatchingApi:
     def exists(self, path: str) -> dict:
         task_id = path.rsplit("/", 1)[1]
         if task_id in self.unreachable:
-            raise commands.CommandError("error: cannot reach the server at http://x: refused")
+            raise commands.Unreachable("error: cannot reach the server at http://x: refused")
         return {"id": task_id, "node": "n1", "status": "running", "created_at": None}
 
 
@@ -146,4 +146,15 @@ def test_fetches_failing_longer_than_the_grace_while_the_stream_goes_on_are_an_e
 def test_a_failed_fetch_then_a_broken_stream_reports_the_stream(clock):
     api = _WatchingApi(_events("t1"), unreachable={"t1"}, stream_error=True)
     with pytest.raises(commands.CommandError, match="the watch on http://x ended"):
+        commands.get(api, "tasks", [], None, True, io.StringIO())
+
+
+def test_a_fetch_the_server_answers_with_an_error_ends_the_watch_at_once(clock):
+    api = _WatchingApi(_events("t1", "t2"), unreachable=set())
+
+    def refused(path: str) -> dict:
+        raise commands.CommandError("Error from server (Unauthorized): the token is not valid")
+
+    api.exists = refused
+    with pytest.raises(commands.CommandError, match="Unauthorized"):
         commands.get(api, "tasks", [], None, True, io.StringIO())
